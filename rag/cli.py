@@ -1,0 +1,155 @@
+"""The `rag` command: index, ask, chat, models. A thin layer over `RAG`.
+
+Heavy libraries (torch, faiss, llama.cpp) load only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import click
+
+from .errors import RagError
+
+log = logging.getLogger("rag")
+
+
+def _common(command: Callable) -> Callable:
+    """The options every command takes."""
+    command = click.option("-v", "--verbose", count=True, help="Progress detail (-vv for more).")(command)
+    command = click.option("--model", metavar="NAME|PATH", help="Bundled model name, GGUF in models/, or a path.")(command)
+    command = click.option("--index", "index_dir", metavar="DIR", type=click.Path(path_type=Path),
+                           help="Index directory.")(command)
+    return command
+
+
+def _rag(index_dir: Path | None, model: str | None, verbose: int, **overrides):
+    from .pipeline import RAG
+
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), format="%(message)s", stream=sys.stderr)
+    return RAG(index_dir=index_dir, model=model, **overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rag")
+def cli() -> None:
+    """Ask questions about your documents, offline, with citations you can check."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_common
+def index(paths: tuple[Path, ...], index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Index the .txt and .md files under PATHS (replaces the index)."""
+    rag = _rag(index_dir, model, verbose)
+    report = _index_with_progress(rag, paths)
+    for skipped in report.skipped:
+        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(f"indexed {report.documents} documents ({report.chunks} chunks) into "
+               f"{report.index_dir} in {report.seconds:.1f} s")
+
+
+@cli.command()
+@click.argument("questions", nargs=-1)
+@click.option("--file", "question_file", type=click.File("r"), help="Questions, one per line ('-' for stdin).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per answer.")
+@click.option("-k", "--top-k", type=int, help="Chunks to retrieve per question.")
+@_common
+def ask(questions: tuple[str, ...], question_file, as_json: bool, top_k: int | None,
+        index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Answer QUESTIONS (or those in --file) with cited sources."""
+    from .display import sources_block
+    from .errors import InputError
+
+    asked = [*questions, *(line.strip() for line in question_file or () if line.strip())]
+    if not asked:
+        raise InputError("no question given: rag ask \"your question\" (or --file FILE)")
+    if any(not q.strip() for q in asked):
+        raise InputError("a question is empty: give a question with words in it")
+    rag = _rag(index_dir, model, verbose, top_k=top_k)
+    ensure_index(rag)
+    for number, question in enumerate(asked, 1):
+        answer = rag.ask(question)
+        log.info("retrieved %s in %.3f s; answered in %.2f s",
+                 ", ".join(f"{Path(h.chunk.source).name}:{h.chunk.start} ({h.score:.2f})" for h in answer.hits),
+                 answer.timings.retrieval, answer.timings.total)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+            continue
+        if len(asked) > 1:
+            click.echo(("\n" if number > 1 else "") + f"Q: {question}")
+        click.echo(answer.text)
+        block = sources_block(answer)
+        if block:
+            click.echo(block)
+
+
+@cli.command()
+@_common
+def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Talk with your documents: streamed answers, sources, follow-up questions."""
+    from .chat import run_chat
+
+    rag = _rag(index_dir, model, verbose)
+    ensure_index(rag)
+    run_chat(rag, verbose=verbose)
+
+
+@cli.command()
+@_common
+def models(index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """List the models --model can name, with size and verification status."""
+    from .models import list_models
+    from .settings import Settings
+
+    settings = Settings.load(index_dir=index_dir, model=model)
+    for row in list_models(cache_dir=settings.cache_dir, models_dir=settings.models_dir):
+        size = f"{row.size / 1e6:,.0f} MB" if row.size else "?"
+        mark = "*" if row.name == settings.model else " "
+        click.echo(f"{mark} {row.name:<22} {size:>9}  {row.status}")
+        click.echo(f"  {'':<22} {'':>9}  {row.description}" + (f" — {row.path}" if row.path else ""))
+
+
+def ensure_index(rag) -> None:
+    """Index the default corpus first when there is no index yet, and say so."""
+    if rag.has_index():
+        return
+    corpus = rag.settings.corpus
+    if not corpus.exists():
+        from .errors import IndexStateError
+
+        raise IndexStateError(f"no index at {rag.settings.index_dir}: run `rag index PATH` first")
+    click.echo(f"No index at {rag.settings.index_dir} yet: indexing {corpus} first.", err=True)
+    report = _index_with_progress(rag, [corpus])
+    click.echo(f"Indexed {report.documents} documents ({report.chunks} chunks) in {report.seconds:.1f} s.", err=True)
+
+
+def _index_with_progress(rag, paths: Iterable[Path]):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("embedding", total=None)
+        return rag.index(list(paths), progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def main() -> None:
+    """Console entry point: user-fixable errors print one line and exit 1."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except RagError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

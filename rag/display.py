@@ -1,0 +1,38 @@
+"""Plain-text renderings of answers and their sources, shared by `rag ask` and `rag chat`."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from .types import Answer, Citation, Hit
+
+QUOTE_CHARS = 160
+
+
+def source_line(citation: Citation) -> str:
+    """`[n] title — file, date`."""
+    date = f", {citation.date.isoformat()}" if citation.date else ""
+    return f"[{citation.number}] {citation.title} — {Path(citation.source).name}{date}"
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The text on one line, shortened to `limit` characters."""
+    return f"“{textwrap.shorten(' '.join(text.split()), limit, placeholder=' …')}”"
+
+
+def sources_block(answer: Answer) -> str:
+    """The cited sources, one line each with the quoted span beneath."""
+    if answer.abstained:
+        return ""
+    if not answer.citations:
+        return "(uncited: the answer names no source)"
+    return "\n".join(f"{source_line(c)}\n    {quote(c.text)}" for c in answer.citations)
+
+
+def passage(number: int, hit: Hit, cited: bool) -> str:
+    """One retrieved passage in full, as `/sources` shows it."""
+    chunk = hit.chunk
+    mark = "cited" if cited else "not cited"
+    header = f"[{number}] {chunk.title} — {Path(chunk.source).name} chars {chunk.start}-{chunk.end} (score {hit.score:.3f}, {mark})"
+    return header + "\n" + textwrap.indent(chunk.text.strip(), "    ")

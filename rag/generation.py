@@ -1,0 +1,95 @@
+"""Generate text from a chat with a local GGUF model through llama.cpp.
+
+The `Generator` protocol is all the pipeline needs, so tests hand in a fake. The real adapter
+renders the model's own chat template, counts with the model's own tokenizer, and decodes
+greedily by default. llama.cpp keeps the longest shared prompt prefix in its KV cache, so the
+fixed system prompt is evaluated once per process, not once per question.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from .errors import ModelError
+
+Message = dict[str, str]
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """What the pipeline asks of a language model."""
+
+    name: str
+    context_window: int
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Tokens of the whole chat prompt, template and generation cue included."""
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
+        """The reply to `messages`, as text pieces in the order they are generated."""
+
+
+class LlamaCppGenerator:
+    """A GGUF model run by llama-cpp-python; the weights load on first use."""
+
+    def __init__(self, path: Path, *, name: str | None = None, context_window: int = 4096,
+                 threads: int = 0, temperature: float = 0.0, seed: int = 0) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.context_window = context_window
+        self.threads = threads or os.cpu_count() or 1
+        self.temperature = temperature
+        self.seed = seed
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        return len(self._tokens(messages))
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
+        tokens = self._tokens(messages)
+        if len(tokens) + max_tokens > self.context_window:
+            raise ModelError(f"prompt of {len(tokens)} tokens plus {max_tokens} for the answer exceeds "
+                             f"the context window of {self.context_window}")
+        pieces = self._llama.create_completion(
+            tokens, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
+            stream=True)
+        for piece in pieces:
+            text = piece["choices"][0]["text"]
+            if text:
+                yield text
+
+    def _tokens(self, messages: Sequence[Message]) -> list[int]:
+        prompt = self._formatter(messages=list(messages)).prompt
+        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+    @cached_property
+    def _llama(self):
+        if not self.path.is_file():
+            raise ModelError(f"model file not found: {self.path}")
+        from llama_cpp import Llama
+
+        try:
+            return Llama(model_path=str(self.path), n_ctx=self.context_window, n_threads=self.threads,
+                         n_threads_batch=self.threads, n_batch=512, seed=self.seed, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp cannot load {self.path} ({exc}); check that it is a complete GGUF file") from exc
+
+    @cached_property
+    def _formatter(self):
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        meta = self._llama.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"{self.path.name} has no chat template; use an instruction-tuned GGUF")
+        return Jinja2ChatFormatter(template=template, eos_token=self._token_text("eos"),
+                                   bos_token=self._token_text("bos"), add_generation_prompt=True)
+
+    def _token_text(self, kind: str) -> str:
+        token_id = self._llama.metadata.get(f"tokenizer.ggml.{kind}_token_id")
+        if token_id is None:
+            return ""
+        return self._llama.detokenize([int(token_id)], special=True).decode("utf-8", "replace")

@@ -1,0 +1,180 @@
+"""`RAG`: the one entry point that owns the settings, the embedder, the index and the generator.
+
+The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` and `stream`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chunking import chunk_documents
+from .citations import is_refusal, resolve_citations
+from .documents import Skipped, load_documents
+from .embeddings import Embedder, SentenceTransformerEmbedder
+from .errors import ConfigError, InputError
+from .generation import Generator, LlamaCppGenerator
+from .index import IndexSpec, VectorIndex
+from .models import resolve_model
+from .prompting import REFUSAL, build_prompt
+from .settings import Settings
+from .types import Answer, Hit, Timings
+
+_EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What `RAG.index` did."""
+
+    index_dir: Path
+    documents: int
+    chunks: int
+    skipped: tuple[Skipped, ...] = field(default=())
+    seconds: float = 0.0
+
+
+class RAG:
+    """Index documents, then answer questions about them with cited sources.
+
+    >>> rag = RAG(index_dir="/tmp/idx", model="qwen2.5-coder-0.5b")
+    >>> rag.index(["seeds/"])                # doctest: +SKIP
+    >>> rag.ask("Who is Yuri Ushakov?")      # doctest: +SKIP
+
+    Settings come as keywords (any field of `Settings`), over `RAG_*` variables and the config
+    file. `embedder` and `generator` take objects that follow the protocols, for tests or other
+    backends; by default the bundled MiniLM and the configured GGUF load on first use.
+    """
+
+    def __init__(self, *, settings: Settings | None = None, embedder: Embedder | None = None,
+                 generator: Generator | None = None, **overrides: Any) -> None:
+        self.settings = (settings or Settings.load()).with_updates(**overrides)
+        _validate(self.settings)
+        self._embedder = embedder
+        self._generator = generator
+        self._index: VectorIndex | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(self.settings.embedder)
+        return self._embedder
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            s = self.settings
+            path = resolve_model(s.model, cache_dir=s.cache_dir, models_dir=s.models_dir)
+            self._generator = LlamaCppGenerator(path, name=s.model, context_window=s.context_window,
+                                                threads=s.threads, temperature=s.temperature, seed=s.seed)
+        return self._generator
+
+    @property
+    def store(self) -> VectorIndex:
+        """The open index; raises `IndexStateError` when there is none or it does not match."""
+        if self._index is None:
+            self._index = VectorIndex.open(self.settings.index_dir, self._spec())
+        return self._index
+
+    def has_index(self) -> bool:
+        return (self.settings.index_dir / "CURRENT").is_file()
+
+    def index(self, paths: Iterable[str | Path], *,
+              progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Load, chunk and embed every document under `paths`, replacing the index atomically."""
+        started = time.perf_counter()
+        documents, skipped = load_documents(paths)
+        if not documents:
+            raise InputError("no readable text documents in " + ", ".join(map(str, paths))
+                             + "; give .txt or .md files in UTF-8")
+        s = self.settings
+        if s.chunk_tokens + 2 > self.embedder.max_tokens:
+            # The embedder adds two special tokens and silently truncates past its maximum.
+            raise ConfigError(f"chunk_tokens ({s.chunk_tokens}) must be at most {self.embedder.max_tokens - 2} "
+                              f"for {self.embedder.name}")
+        chunks = chunk_documents(documents, count_tokens=self.embedder.count_tokens,
+                                 chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap)
+        vectors = []
+        for begin in range(0, len(chunks), _EMBED_BATCH):
+            batch = chunks[begin:begin + _EMBED_BATCH]
+            vectors.append(self.embedder.embed([c.text for c in batch]))
+            if progress:
+                progress(begin + len(batch), len(chunks))
+        import numpy as np
+
+        index = VectorIndex.build(self._spec(), chunks, np.concatenate(vectors))
+        index.save(s.index_dir)
+        self._index = index
+        return IndexReport(index_dir=s.index_dir, documents=len(documents), chunks=len(chunks),
+                           skipped=tuple(skipped), seconds=time.perf_counter() - started)
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """The chunks most similar to `question`, best first."""
+        query = self.embedder.embed([_check_question(question)])[0]
+        found = self.store.search(query, k or self.settings.top_k)
+        return [Hit(chunk=chunk, score=score, rank=rank) for rank, (chunk, score) in enumerate(found, 1)]
+
+    def ask(self, question: str) -> Answer:
+        """Answer `question` from the index, with citations, or refuse."""
+        *_, answer = self.stream(question)
+        return answer
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is generated, then the final `Answer`.
+
+        The streamed text is the model's raw output; the `Answer` holds the cleaned text, with
+        markers that point to no source removed.
+        """
+        started = time.perf_counter()
+        question = _check_question(question)
+        hits = self.retrieve(question)
+        retrieved = time.perf_counter()
+        if not hits:
+            yield REFUSAL
+            yield Answer(question=question, text=REFUSAL, abstained=True, model=self.settings.model,
+                         timings=Timings(retrieval=retrieved - started, total=time.perf_counter() - started))
+            return
+        prompt = build_prompt(question, hits, self.generator, answer_tokens=self.settings.max_answer_tokens)
+        pieces: list[str] = []
+        first_token = None
+        for piece in self.generator.stream(prompt.messages, max_tokens=self.settings.max_answer_tokens):
+            if first_token is None:
+                first_token = time.perf_counter()
+            pieces.append(piece)
+            yield piece
+        finished = time.perf_counter()
+        raw = "".join(pieces).strip()
+        text, citations = resolve_citations(raw, prompt.sources)
+        abstained = not text or is_refusal(text)
+        if abstained:
+            text, citations = REFUSAL, ()
+        timings = Timings(
+            retrieval=retrieved - started,
+            first_token=None if first_token is None else first_token - started,
+            generation=finished - retrieved, total=finished - started,
+            prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
+        yield Answer(question=question, text=text, abstained=abstained, citations=citations,
+                     hits=prompt.sources, timings=timings, model=self.settings.model)
+
+    def _spec(self) -> IndexSpec:
+        return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,
+                         chunk_tokens=self.settings.chunk_tokens, chunk_overlap=self.settings.chunk_overlap)
+
+
+def _check_question(question: str) -> str:
+    if not question or not question.strip():
+        raise InputError("the question is empty: type a question")
+    return question.strip()
+
+
+def _validate(settings: Settings) -> None:
+    if settings.top_k < 1:
+        raise ConfigError("top_k must be at least 1")
+    if not 0 < settings.chunk_tokens or settings.chunk_overlap >= settings.chunk_tokens:
+        raise ConfigError(f"chunk_overlap ({settings.chunk_overlap}) must be smaller than "
+                          f"chunk_tokens ({settings.chunk_tokens})")
+    if settings.max_answer_tokens >= settings.context_window:
+        raise ConfigError("max_answer_tokens must be smaller than context_window")

@@ -1,0 +1,69 @@
+"""Build the chat prompt: instructions, numbered sources packed to a token budget, the question.
+
+Prompt texts live in `prompts/` (the `rag.prompts` package) with named placeholders. Packing
+keeps whole chunks in rank order and drops those that do not fit; it never cuts a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import InputError
+from .generation import Generator, Message
+from .types import Hit
+
+REFUSAL = "I cannot find the answer in the provided documents."
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of `prompts/<name>.txt`."""
+    return resources.files("rag.prompts").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The messages sent to the model; `sources[n - 1]` is the hit numbered `[n]`."""
+
+    messages: tuple[Message, ...]
+    sources: tuple[Hit, ...]
+    tokens: int
+
+
+def build_prompt(question: str, hits: Sequence[Hit], generator: Generator, *, answer_tokens: int) -> Prompt:
+    """The prompt with as many of `hits` as fit in the context window beside the answer."""
+    budget = generator.context_window - answer_tokens
+    sources: list[Hit] = []
+    messages = _messages(question, sources)
+    tokens = generator.count_tokens(messages)
+    if tokens > budget:
+        raise InputError(f"the question is too long ({tokens} tokens with the instructions; "
+                         f"the limit is {budget}): shorten it")
+    for hit in hits:
+        candidate = _messages(question, [*sources, hit])
+        candidate_tokens = generator.count_tokens(candidate)
+        if candidate_tokens > budget:
+            continue
+        sources.append(hit)
+        messages, tokens = candidate, candidate_tokens
+    return Prompt(messages=tuple(messages), sources=tuple(sources), tokens=tokens)
+
+
+def _messages(question: str, sources: Sequence[Hit]) -> list[Message]:
+    blocks = "\n\n".join(_source_block(number, hit) for number, hit in enumerate(sources, 1))
+    return [
+        {"role": "system", "content": load_prompt("system").format(refusal=REFUSAL).strip()},
+        {"role": "user", "content": load_prompt("question").format(
+            sources=blocks or "(no sources)", question=question).strip()},
+    ]
+
+
+def _source_block(number: int, hit: Hit) -> str:
+    chunk = hit.chunk
+    return load_prompt("source").format(
+        number=number, title=chunk.title, date=chunk.date.isoformat() if chunk.date else "undated",
+        source=Path(chunk.source).name, text=chunk.text).strip()

@@ -1,0 +1,106 @@
+"""The records that flow through the pipeline: documents, chunks, hits, citations, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded text file; `id` is a hash of its content, so it survives renames."""
+
+    id: str
+    source: str
+    title: str
+    date: dt.date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of a document: `document.text[start:end] == text`."""
+
+    id: str
+    doc_id: str
+    source: str
+    title: str
+    date: dt.date | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its similarity score and 1-based rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A marker `[number]` in an answer, resolved to the exact source text it points to."""
+
+    number: int
+    source: str
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    title: str = ""
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent in each stage of one question; `first_token` is None when nothing was generated."""
+
+    retrieval: float = 0.0
+    first_token: float | None = None
+    generation: float = 0.0
+    total: float = 0.0
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `RAG.ask` returns: the text, whether it refused, and what it cites."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+    model: str = ""
+
+    @property
+    def uncited(self) -> bool:
+        """True when an answer (not a refusal) carries no citation."""
+        return not self.abstained and not self.citations
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict with the same fields as the record."""
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "uncited": self.uncited,
+            "citations": [_jsonable(asdict(c)) for c in self.citations],
+            "retrieved": [
+                {"rank": h.rank, "score": round(h.score, 4), "chunk_id": h.chunk.id,
+                 "source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end}
+                for h in self.hits
+            ],
+            "timings": asdict(self.timings),
+            "model": self.model,
+        }
+
+
+def _jsonable(record: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in record.items()}

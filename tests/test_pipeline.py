@@ -1,0 +1,99 @@
+"""The `RAG` entry point with fake models: what reaches the model, and what comes back."""
+
+import pytest
+
+from rag import REFUSAL, RAG, Answer
+from rag.errors import ConfigError, IndexStateError, InputError
+
+QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
+
+
+@pytest.fixture
+def indexed(fake_rag, seeds):
+    fake_rag.index([seeds])
+    return fake_rag
+
+
+def test_index_reports_documents_and_chunks(fake_rag, seeds, fake_embedder):
+    report = fake_rag.index([seeds])
+    assert (report.documents, report.skipped) == (5, ())
+    assert report.chunks == len(fake_rag.store.chunks) > 5
+    assert sum(len(batch) for batch in fake_embedder.calls) == report.chunks
+
+
+def test_answer_cites_the_sources_the_model_named(indexed, fake_llm):
+    fake_llm.enqueue("Russia claimed Rivnopillia and Mala Tokmachka [1]. Also [9].")
+    answer = indexed.ask(QUESTION)
+    assert answer.text == "Russia claimed Rivnopillia and Mala Tokmachka [1]. Also."
+    assert not answer.abstained and not answer.uncited
+    (citation,) = answer.citations
+    first = answer.hits[0].chunk
+    assert (citation.source, citation.start, citation.end, citation.text) == (first.source, first.start, first.end, first.text)
+    prompt = fake_llm.history[0]
+    assert prompt[0]["role"] == "system" and REFUSAL in prompt[0]["content"]
+    assert prompt[1]["content"].startswith("Sources:\n\n[1] ")
+    assert prompt[1]["content"].endswith(f"Question: {QUESTION}")
+    assert "000_38b3d92c6adbb77d.txt" in prompt[1]["content"]
+
+
+def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):
+    fake_llm.enqueue(f"{REFUSAL} [1]")
+    answer = indexed.ask("What is the GDP of Atlantis?")
+    assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
+
+
+def test_an_answer_without_markers_is_recorded_as_uncited(indexed, fake_llm):
+    fake_llm.enqueue("Two villages were taken.")
+    assert indexed.ask(QUESTION).uncited
+
+
+def test_stream_yields_deltas_then_the_answer(indexed, fake_llm):
+    fake_llm.enqueue("Mala Tokmachka [1].")
+    events = list(indexed.stream(QUESTION))
+    assert "".join(events[:-1]) == "Mala Tokmachka [1]."
+    assert isinstance(events[-1], Answer)
+    timings = events[-1].timings
+    assert 0 <= timings.retrieval <= timings.first_token <= timings.total
+    assert timings.generated_tokens == 3 and timings.prompt_tokens > 0
+
+
+def test_sources_are_packed_to_the_context_window(tmp_path, seeds, fake_embedder):
+    from fakes import FakeGenerator
+
+    small = FakeGenerator(context_window=700).enqueue("ok [1]")
+    rag = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=small, top_k=8, max_answer_tokens=100)
+    rag.index([seeds])
+    answer = rag.ask(QUESTION)
+    assert 0 < len(answer.hits) < 8
+    assert small.count_tokens(small.history[0]) <= 600
+    assert [h.rank for h in answer.hits] == sorted(h.rank for h in answer.hits)
+
+
+def test_bad_questions_are_clear_errors_and_never_reach_the_model(indexed, fake_llm):
+    for blank in ("", "   \n"):
+        with pytest.raises(InputError, match="empty"):
+            indexed.ask(blank)
+    with pytest.raises(InputError, match="too long"):
+        indexed.ask("why " * 5000)
+    assert fake_llm.history == []
+
+
+def test_a_missing_index_is_an_error_that_says_what_to_run(tmp_path, fake_embedder, fake_llm):
+    rag = RAG(index_dir=tmp_path / "none", embedder=fake_embedder, generator=fake_llm)
+    with pytest.raises(IndexStateError, match=r"no index at .*run `rag index"):
+        rag.ask(QUESTION)
+
+
+def test_index_built_with_other_chunking_must_be_rebuilt(tmp_path, seeds, fake_embedder, fake_llm):
+    RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=fake_llm).index([seeds])
+    other = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=fake_llm, chunk_tokens=100)
+    with pytest.raises(IndexStateError, match="rebuild it"):
+        other.ask(QUESTION)
+
+
+def test_bad_settings_fail_fast(tmp_path, seeds, fake_embedder):
+    with pytest.raises(ConfigError, match="chunk_overlap"):
+        RAG(index_dir=tmp_path, chunk_tokens=50, chunk_overlap=50)
+    with pytest.raises(ConfigError, match="at most 254"):
+        RAG(index_dir=tmp_path, embedder=fake_embedder, chunk_tokens=300).index([seeds])
+    assert not (tmp_path / "CURRENT").exists()
