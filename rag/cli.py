@@ -30,7 +30,10 @@ def _common(command: Callable) -> Callable:
 def _rag(index_dir: Path | None, model: str | None, verbose: int, **overrides):
     from .pipeline import RAG
 
-    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), format="%(message)s", stream=sys.stderr)
+    # -v shows this project's progress; -vv also the libraries' own chatter.
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING, format="%(message)s", stream=sys.stderr)
+    if verbose:
+        log.setLevel(logging.INFO)
     return RAG(index_dir=index_dir, model=model, **overrides)
 
 
@@ -71,6 +74,7 @@ def ask(questions: tuple[str, ...], question_file, as_json: bool, top_k: int | N
     if any(not q.strip() for q in asked):
         raise InputError("a question is empty: give a question with words in it")
     rag = _rag(index_dir, model, verbose, top_k=top_k)
+    rag.generator  # a bad --model fails now, not after indexing or on the first answerable question
     ensure_index(rag)
     for number, question in enumerate(asked, 1):
         answer = rag.ask(question)
@@ -95,6 +99,7 @@ def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
     from .chat import run_chat
 
     rag = _rag(index_dir, model, verbose)
+    rag.generator  # a bad --model fails now, not after indexing
     ensure_index(rag)
     run_chat(rag, verbose=verbose)
 

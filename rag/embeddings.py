@@ -92,6 +92,10 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # Its weight-loading bar would land in the middle of a chat or a JSON stream.
+        transformers_logging.disable_progress_bar()
 
         try:
             return SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)

@@ -55,7 +55,7 @@ class LlamaCppGenerator:
                              f"the context window of {self.context_window}")
         pieces = self._llama.create_completion(
             tokens, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
-            stream=True)
+            repeat_penalty=1.0, stream=True)
         for piece in pieces:
             text = piece["choices"][0]["text"]
             if text:

@@ -130,11 +130,13 @@ class RAG:
         """
         started = time.perf_counter()
         question = _check_question(question)
+        # A question too long for the context window is an error, whatever retrieval finds.
+        build_prompt(question, [], self.generator, answer_tokens=self.settings.max_answer_tokens)
         hits = self.retrieve(question)
         retrieved = time.perf_counter()
-        if not hits:
+        if not hits or hits[0].score < self.settings.min_score:
             yield REFUSAL
-            yield Answer(question=question, text=REFUSAL, abstained=True, model=self.settings.model,
+            yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
                          timings=Timings(retrieval=retrieved - started, total=time.perf_counter() - started))
             return
         prompt = build_prompt(question, hits, self.generator, answer_tokens=self.settings.max_answer_tokens)

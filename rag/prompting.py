@@ -6,6 +6,7 @@ keeps whole chunks in rank order and drops those that do not fit; it never cuts 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,9 +21,9 @@ REFUSAL = "I cannot find the answer in the provided documents."
 
 
 @cache
-def load_prompt(name: str) -> str:
-    """The text of `prompts/<name>.txt`."""
-    return resources.files("rag.prompts").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+def load_prompt(name: str, suffix: str = "txt") -> str:
+    """The text of `prompts/<name>.<suffix>`."""
+    return resources.files("rag.prompts").joinpath(f"{name}.{suffix}").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,24 @@ def build_prompt(question: str, hits: Sequence[Hit], generator: Generator, *, an
 
 
 def _messages(question: str, sources: Sequence[Hit]) -> list[Message]:
-    blocks = "\n\n".join(_source_block(number, hit) for number, hit in enumerate(sources, 1))
-    return [
-        {"role": "system", "content": load_prompt("system").format(refusal=REFUSAL).strip()},
-        {"role": "user", "content": load_prompt("question").format(
-            sources=blocks or "(no sources)", question=question).strip()},
-    ]
+    fields = [{"title": h.chunk.title, "date": h.chunk.date.isoformat() if h.chunk.date else "undated",
+               "source": Path(h.chunk.source).name, "text": h.chunk.text} for h in sources]
+    return [*_preamble(), {"role": "user", "content": _question(question, fields)}]
 
 
-def _source_block(number: int, hit: Hit) -> str:
-    chunk = hit.chunk
-    return load_prompt("source").format(
-        number=number, title=chunk.title, date=chunk.date.isoformat() if chunk.date else "undated",
-        source=Path(chunk.source).name, text=chunk.text).strip()
+@cache
+def _preamble() -> tuple[Message, ...]:
+    """The system prompt and the worked examples: the same for every question, so llama.cpp reuses them."""
+    messages = [{"role": "system", "content": load_prompt("system").format(refusal=REFUSAL).strip()}]
+    for line in load_prompt("examples", suffix="jsonl").splitlines():
+        example = json.loads(line)
+        messages.append({"role": "user", "content": _question(example["question"], example["sources"])})
+        messages.append({"role": "assistant", "content": example["answer"].format(refusal=REFUSAL)})
+    return tuple(messages)
+
+
+def _question(question: str, sources: Sequence[dict]) -> str:
+    blocks = "\n\n".join(load_prompt("source").format(number=n, **fields).strip()
+                          for n, fields in enumerate(sources, 1))
+    return load_prompt("question").format(sources=blocks or "(no sources)", question=question,
+                                          refusal=REFUSAL).strip()

@@ -31,15 +31,24 @@ def test_answer_cites_the_sources_the_model_named(indexed, fake_llm):
     assert (citation.source, citation.start, citation.end, citation.text) == (first.source, first.start, first.end, first.text)
     prompt = fake_llm.history[0]
     assert prompt[0]["role"] == "system" and REFUSAL in prompt[0]["content"]
-    assert prompt[1]["content"].startswith("Sources:\n\n[1] ")
-    assert prompt[1]["content"].endswith(f"Question: {QUESTION}")
-    assert "000_38b3d92c6adbb77d.txt" in prompt[1]["content"]
+    assert [m["role"] for m in prompt[1:]] == ["user", "assistant"] * ((len(prompt) - 2) // 2) + ["user"]
+    final = prompt[-1]["content"]
+    assert final.startswith("Sources:\n\n[1] ") and final.endswith(f"Question: {QUESTION}")
+    assert f"[1] {first.title} ({first.date.isoformat()}; 000_38b3d92c6adbb77d.txt)\n{first.text}" in final
 
 
 def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):
     fake_llm.enqueue(f"{REFUSAL} [1]")
     answer = indexed.ask("What is the GDP of Atlantis?")
     assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
+
+
+def test_weak_retrieval_is_refused_without_asking_the_model(tmp_path, seeds, fake_embedder, fake_llm):
+    rag = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=fake_llm, min_score=0.99)
+    rag.index([seeds])
+    answer = rag.ask(QUESTION)
+    assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
+    assert answer.hits and fake_llm.history == []
 
 
 def test_an_answer_without_markers_is_recorded_as_uncited(indexed, fake_llm):
@@ -61,7 +70,8 @@ def test_sources_are_packed_to_the_context_window(tmp_path, seeds, fake_embedder
     from fakes import FakeGenerator
 
     small = FakeGenerator(context_window=700).enqueue("ok [1]")
-    rag = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=small, top_k=8, max_answer_tokens=100)
+    rag = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=small, top_k=8, max_answer_tokens=100,
+              min_score=0.0)
     rag.index([seeds])
     answer = rag.ask(QUESTION)
     assert 0 < len(answer.hits) < 8
