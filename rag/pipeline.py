@@ -6,7 +6,7 @@ The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,12 @@ class RAG:
             self._index = VectorIndex.open(self.settings.index_dir, self._spec())
         return self._index
 
+    def warm_up(self) -> None:
+        """Load the index and both models now, so the first question is not slowed by it."""
+        self.store
+        self.embedder.embed(["warm up"])
+        self.generator.count_tokens([{"role": "user", "content": "warm up"}])
+
     def has_index(self) -> bool:
         return (self.settings.index_dir / "CURRENT").is_file()
 
@@ -117,29 +123,34 @@ class RAG:
         found = self.store.search(query, k or self.settings.top_k)
         return [Hit(chunk=chunk, score=score, rank=rank) for rank, (chunk, score) in enumerate(found, 1)]
 
-    def ask(self, question: str) -> Answer:
-        """Answer `question` from the index, with citations, or refuse."""
-        *_, answer = self.stream(question)
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        """Answer `question` from the index, with citations, or refuse; keywords as for `stream`."""
+        *_, answer = self.stream(question, **kwargs)
         return answer
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
+    def stream(self, question: str, *, history: Sequence[tuple[str, str]] = (),
+               query: str | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text as it is generated, then the final `Answer`.
 
-        The streamed text is the model's raw output; the `Answer` holds the cleaned text, with
-        markers that point to no source removed.
+        `history` is the conversation so far as (question, answer) pairs, and `query` what to
+        search for when it differs from the question (a follow-up made standalone). The streamed
+        text is the model's raw output; the `Answer` holds the cleaned text, with markers that
+        point to no source removed.
         """
         started = time.perf_counter()
         question = _check_question(question)
+        query = query or question
         # A question too long for the context window is an error, whatever retrieval finds.
         build_prompt(question, [], self.generator, answer_tokens=self.settings.max_answer_tokens)
-        hits = self.retrieve(question)
+        hits = self.retrieve(query)
         retrieved = time.perf_counter()
         if not hits or hits[0].score < self.settings.min_score:
             yield REFUSAL
             yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
-                         timings=Timings(retrieval=retrieved - started, total=time.perf_counter() - started))
+                         query=query, timings=Timings(retrieval=retrieved - started, total=time.perf_counter() - started))
             return
-        prompt = build_prompt(question, hits, self.generator, answer_tokens=self.settings.max_answer_tokens)
+        prompt = build_prompt(question, hits, self.generator, answer_tokens=self.settings.max_answer_tokens,
+                              history=history)
         pieces: list[str] = []
         first_token = None
         for piece in self.generator.stream(prompt.messages, max_tokens=self.settings.max_answer_tokens):
@@ -159,7 +170,7 @@ class RAG:
             generation=finished - retrieved, total=finished - started,
             prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
         yield Answer(question=question, text=text, abstained=abstained, citations=citations,
-                     hits=prompt.sources, timings=timings, model=self.settings.model)
+                     hits=prompt.sources, timings=timings, model=self.settings.model, query=query)
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

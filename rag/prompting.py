@@ -35,29 +35,43 @@ class Prompt:
     tokens: int
 
 
-def build_prompt(question: str, hits: Sequence[Hit], generator: Generator, *, answer_tokens: int) -> Prompt:
-    """The prompt with as many of `hits` as fit in the context window beside the answer."""
+def build_prompt(question: str, hits: Sequence[Hit], generator: Generator, *, answer_tokens: int,
+                 history: Sequence[tuple[str, str]] = ()) -> Prompt:
+    """The prompt with as many of `hits`, then of the latest `history` turns, as fit beside the answer.
+
+    `history` holds earlier (question, answer) pairs, oldest first; sources come before history
+    because an answer needs evidence more than it needs the conversation.
+    """
     budget = generator.context_window - answer_tokens
     sources: list[Hit] = []
-    messages = _messages(question, sources)
+    messages = _messages(question, sources, [])
     tokens = generator.count_tokens(messages)
     if tokens > budget:
         raise InputError(f"the question is too long ({tokens} tokens with the instructions; "
                          f"the limit is {budget}): shorten it")
     for hit in hits:
-        candidate = _messages(question, [*sources, hit])
+        candidate = _messages(question, [*sources, hit], [])
+        candidate_tokens = generator.count_tokens(candidate)
+        if candidate_tokens <= budget:
+            sources.append(hit)
+            messages, tokens = candidate, candidate_tokens
+    kept: list[tuple[str, str]] = []
+    for turn in reversed(history):
+        candidate = _messages(question, sources, [turn, *kept])
         candidate_tokens = generator.count_tokens(candidate)
         if candidate_tokens > budget:
-            continue
-        sources.append(hit)
+            break
+        kept.insert(0, turn)
         messages, tokens = candidate, candidate_tokens
     return Prompt(messages=tuple(messages), sources=tuple(sources), tokens=tokens)
 
 
-def _messages(question: str, sources: Sequence[Hit]) -> list[Message]:
+def _messages(question: str, sources: Sequence[Hit], history: Sequence[tuple[str, str]]) -> list[Message]:
     fields = [{"title": h.chunk.title, "date": h.chunk.date.isoformat() if h.chunk.date else "undated",
                "source": Path(h.chunk.source).name, "text": h.chunk.text} for h in sources]
-    return [*_preamble(), {"role": "user", "content": _question(question, fields)}]
+    turns = [{"role": role, "content": text} for asked, said in history
+             for role, text in (("user", asked), ("assistant", said))]
+    return [*_preamble(), *turns, {"role": "user", "content": _question(question, fields)}]
 
 
 @cache

@@ -78,6 +78,7 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     timings: Timings = field(default_factory=Timings)
     model: str = ""
+    query: str = ""
 
     @property
     def uncited(self) -> bool:
@@ -99,6 +100,7 @@ class Answer:
             ],
             "timings": asdict(self.timings),
             "model": self.model,
+            "query": self.query,
         }
 
 

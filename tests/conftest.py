@@ -69,3 +69,9 @@ def fake_rag(tmp_path, fake_embedder, fake_llm):
 
     # The refusal threshold is calibrated for MiniLM; the fake's scores run lower.
     return RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=fake_llm, min_score=0.0)
+
+
+@pytest.fixture
+def indexed_fake(fake_rag, seeds):
+    fake_rag.index([seeds])
+    return fake_rag

@@ -1,0 +1,182 @@
+"""`rag chat`: a REPL over `Conversation`, streaming answers with their sources.
+
+On a terminal it has line editing, a history file, colour (unless NO_COLOR is set) and
+Ctrl-C to stop an answer. Piped, it reads one question a line and prints plain answers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from .conversation import Conversation
+from .display import passage, quote, source_line
+from .errors import RagError
+from .pipeline import RAG
+from .types import Answer
+
+HELP = """Commands:
+  /help       this help
+  /sources    the full passages behind the last answer, cited or not
+  /k N        retrieve N chunks per question (now {k})
+  /model      the model in use
+  /reset      forget the conversation
+  /quit       leave (also: exit, quit, Ctrl-D)
+Ctrl-C stops an answer; at the prompt, press it twice to leave."""
+
+
+class ChatSession:
+    """The REPL's state: the conversation, the console, and what the last answer used."""
+
+    def __init__(self, rag: RAG, *, console: Console, verbose: int = 0) -> None:
+        self.rag = rag
+        self.console = console
+        self.verbose = verbose
+        self.conversation = Conversation(rag)
+        self.last: Answer | None = None
+
+    def banner(self) -> str:
+        store = self.rag.store
+        return (f"rag chat · model {self.rag.settings.model} · {store.documents} documents, "
+                f"{len(store.chunks)} chunks · /help for commands, Ctrl-D to leave")
+
+    def handle(self, line: str) -> bool:
+        """Run one line of input; False means leave."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.lower() in ("exit", "quit", "/quit", "/exit"):
+            return False
+        if line.startswith("/"):
+            self.command(line)
+            return True
+        try:
+            self.answer(line)
+        except RagError as exc:
+            self.console.print(Text(f"error: {exc}", style="red"))
+        return True
+
+    def command(self, line: str) -> None:
+        name, _, argument = line.partition(" ")
+        if name == "/help":
+            self.console.print(HELP.format(k=self.rag.settings.top_k), markup=False, highlight=False)
+        elif name == "/sources":
+            self.show_passages()
+        elif name == "/k":
+            self.set_k(argument)
+        elif name == "/model":
+            generator = self.rag.generator
+            self.console.print(f"{self.rag.settings.model} ({getattr(generator, 'path', generator.name)}), "
+                               f"context window {generator.context_window} tokens", markup=False)
+        elif name == "/reset":
+            self.conversation.reset()
+            self.last = None
+            self.console.print("Conversation forgotten.", style="dim")
+        else:
+            self.console.print(Text(f"unknown command {name}: /help lists them", style="red"))
+
+    def set_k(self, argument: str) -> None:
+        try:
+            k = int(argument)
+            if not 1 <= k <= 50:
+                raise ValueError
+        except ValueError:
+            self.console.print(Text("usage: /k N, with N from 1 to 50", style="red"))
+            return
+        self.rag.settings = self.rag.settings.with_updates(top_k=k)
+        self.console.print(f"Retrieving {k} chunks per question.", style="dim")
+
+    def answer(self, question: str) -> None:
+        events = self.conversation.stream(question)
+        answer = None
+        try:
+            for event in events:
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    self.console.print(event, end="", markup=False, highlight=False, soft_wrap=True)
+        except KeyboardInterrupt:
+            events.close()
+            self.console.print(Text("\n[stopped]", style="yellow"))
+            return
+        self.console.print()
+        self.last = answer
+        if self.verbose:
+            timings = answer.timings
+            first = f"{timings.first_token:.2f}" if timings.first_token is not None else "-"
+            self.console.print(Text(f"searched: {answer.query}\nfirst token {first} s, total {timings.total:.2f} s",
+                                    style="dim"))
+        self.show_sources(answer)
+
+    def show_sources(self, answer: Answer) -> None:
+        if answer.abstained:
+            return
+        if not answer.citations:
+            self.console.print(Text("(uncited: the answer names no source; /sources shows what was retrieved)",
+                                    style="yellow"))
+            return
+        for citation in answer.citations:
+            line = Text(source_line(citation))
+            line.stylize("bold cyan", 0, len(f"[{citation.number}]"))
+            self.console.print(line)
+            self.console.print(Text("    " + quote(citation.text), style="dim"))
+
+    def show_passages(self) -> None:
+        if self.last is None:
+            self.console.print("No answer yet.", style="dim")
+            return
+        cited = {c.chunk_id for c in self.last.citations}
+        for number, hit in enumerate(self.last.hits, 1):
+            self.console.print(passage(number, hit, hit.chunk.id in cited), markup=False, highlight=False)
+
+
+def run_chat(rag: RAG, *, verbose: int = 0) -> None:
+    """The REPL on a terminal, or plain question-per-line answering when piped."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    # Rich already leaves out colour when stdout is not a terminal or NO_COLOR is set.
+    console = Console(highlight=False, soft_wrap=True)
+    session = ChatSession(rag, console=console, verbose=verbose)
+    rag.warm_up()
+    if not interactive:
+        for line in sys.stdin:
+            if not session.handle(line):
+                break
+        return
+    console.print(Text(session.banner(), style="bold"))
+    _loop(session)
+
+
+def _loop(session: ChatSession) -> None:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history = _history_file()
+    prompt = PromptSession(history=FileHistory(str(history)))
+    interrupted = False
+    while True:
+        try:
+            line = prompt.prompt("› ")
+        except KeyboardInterrupt:
+            if interrupted:
+                return
+            interrupted = True
+            session.console.print("(Ctrl-C again or Ctrl-D to leave)", style="dim")
+            continue
+        except EOFError:
+            return
+        interrupted = False
+        try:
+            if not session.handle(line):
+                return
+        except KeyboardInterrupt:  # outside an answer, say during a /command: the session goes on
+            session.console.print()
+
+
+def _history_file() -> Path:
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "rag"
+    base.mkdir(parents=True, exist_ok=True)
+    return base / "chat_history"
