@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -104,6 +105,69 @@ def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
     run_chat(rag, verbose=verbose)
 
 
+@cli.command("eval")
+@click.option("--gold", type=click.Path(path_type=Path), help="Gold questions (JSONL).  [default: eval/seeds.jsonl]")
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder the evidence sources are relative to.")
+@click.option("-k", "--top-k", type=int, help="Chunks retrieved per question.")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder.  [default: runs/<time>-<model>]")
+@click.option("--limit", type=int, help="Only the first N questions.")
+@click.option("--compare", nargs=2, type=click.Path(path_type=Path), metavar="RUN_A RUN_B",
+              help="Print two runs' metrics side by side instead of running.")
+@click.option("--min-accuracy", type=float, help="Exit 1 when accuracy is below this.")
+@click.option("--min", "minimums", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is below VALUE.")
+@_common
+def eval_(gold: Path | None, corpus: Path | None, top_k: int | None, out: Path | None, limit: int | None,
+          compare: tuple[Path, Path] | None, min_accuracy: float | None, minimums: tuple[str, ...],
+          index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Score answers against gold questions: retrieval, answers, citations, abstention, speed."""
+    import time
+
+    from . import evaluate
+    from .errors import InputError
+    from .settings import PROJECT_DIR
+
+    if compare:
+        click.echo(evaluate.compare(*compare))
+        return
+    bars = _parse_minimums(minimums) | ({"accuracy": min_accuracy} if min_accuracy is not None else {})
+    rag = _rag(index_dir, model, verbose, top_k=top_k)
+    gold_path = gold or PROJECT_DIR / "eval" / "seeds.jsonl"
+    questions = evaluate.load_gold(gold_path, corpus or rag.settings.corpus)[:limit]
+    rag.generator
+    ensure_index(rag)
+    rag.warm_up()
+    started = time.perf_counter()
+    with _progress("questions", len(questions)) as advance:
+        records = evaluate.run(rag, questions, progress=advance)
+    summary = evaluate.score(records)
+    stamp = evaluate.stamp(rag, gold_path, time.perf_counter() - started)
+    out = out or PROJECT_DIR / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{rag.settings.model.replace('/', '_')}"
+    evaluate.write(out, records, summary, stamp)
+    click.echo(evaluate.report(records, summary, stamp).split("\n## Wrong")[0].rstrip())
+    click.echo(f"\nwrote {out}/rows.jsonl, summary.json, report.md")
+    failed = [f"{key} {summary.get(key)} < {bar}" for key, bar in bars.items()
+              if not isinstance(summary.get(key), (int, float)) or summary[key] < bar]
+    if failed:
+        raise InputError("below the bar: " + "; ".join(failed))
+
+
+def _parse_minimums(minimums: tuple[str, ...]) -> dict[str, float]:
+    from .errors import InputError
+    from .scoring import summarize
+
+    known = set(summarize([]))
+    bars = {}
+    for item in minimums:
+        key, _, value = item.partition("=")
+        try:
+            bars[key] = float(value)
+        except ValueError:
+            raise InputError(f"--min takes METRIC=VALUE, like --min citation_precision=0.9; got {item!r}") from None
+        if key not in known:
+            raise InputError(f"--min: unknown metric {key!r}; known: {', '.join(sorted(known))}")
+    return bars
+
+
 @cli.command()
 @_common
 def models(index_dir: Path | None, model: str | None, verbose: int) -> None:
@@ -134,14 +198,30 @@ def ensure_index(rag) -> None:
 
 
 def _index_with_progress(rag, paths: Iterable[Path]):
+    with _progress("embedding chunks") as update:
+        return rag.index(list(paths), progress=lambda done, total: update(completed=done, total=total))
+
+
+@contextmanager
+def _progress(label: str, total: int | None = None):
+    """A progress bar on stderr (done/total, rate, time left); yields the function that moves it."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.2f}/s" if task.speed else "-/s")
 
     console = Console(stderr=True)
-    with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task("embedding", total=None)
-        return rag.index(list(paths), progress=lambda done, total: bar.update(task, completed=done, total=total))
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(**fields) -> None:
+            bar.update(task, advance=0 if fields else 1, **fields)
+
+        yield update
 
 
 def main() -> None:

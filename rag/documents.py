@@ -48,7 +48,8 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Sk
         if reason:
             skipped.append(Skipped(str(path), reason))
             continue
-        document = parse_document(raw.decode("utf-8"), source=str(path))
+        # Absolute paths keep citations and eval evidence comparable from any working directory.
+        document = parse_document(raw.decode("utf-8"), source=str(path.resolve()))
         if document.id in seen:
             skipped.append(Skipped(str(path), "duplicate of a file already loaded"))
             continue

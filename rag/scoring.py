@@ -7,6 +7,7 @@ beyond string matching (e.g. with an LLM judge) belongs elsewhere.
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -23,7 +24,9 @@ def normalize_answer(text: str) -> str:
     text = _CITATION_RE.sub(" ", text).lower()
     # SQuAD deletes punctuation rather than spacing it out, which is also what makes
     # the thousands separator vanish: "1,000" and "1000" both become "1000".
-    text = "".join(ch for ch in text if ch not in _PUNCTUATION)
+    # Beyond SQuAD's ASCII set, Unicode punctuation goes too: the seeds use curly quotes and
+    # dashes, and a model that copies “megaphone diplomacy” must still match the gold.
+    text = "".join(ch for ch in text if ch not in _PUNCTUATION and not unicodedata.category(ch).startswith("P"))
     text = _ARTICLES_RE.sub(" ", text)
     return " ".join(text.split())
 

@@ -298,3 +298,10 @@ def test_summarize_excludes_answerable_without_evidence_from_retrieval() -> None
     assert summary["crag_score"] == -1.0  # answerable, answered wrongly
     assert math.isnan(summary["first_token_s_median"])  # only None values
     assert math.isnan(summary["tokens_per_s"])  # zero generation time
+
+
+def test_unicode_punctuation_is_removed_like_ascii():
+    # “megaphone diplomacy” with curly quotes must match the plain gold; ’ behaves like '.
+    assert normalize_answer("“Megaphone diplomacy”") == "megaphone diplomacy"
+    assert normalize_answer("Ukraine’s full involvement") == normalize_answer("Ukraine's full involvement")
+    assert contains_answer("the 300–500 soldiers", ["300–500"])

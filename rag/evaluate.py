@@ -1,0 +1,216 @@
+"""`rag eval`: run a gold question set through `RAG.ask` and score what comes back.
+
+Answers go through the same `ask` path users get. Retrieval metrics use a separate, deeper
+search (k = 10) of the same index. Writes rows.jsonl, summary.json and report.md, stamped with
+the git commit, the model's sha256 and the settings' hash. Does not judge answers with a model:
+scoring is string matching against the gold answers (see `rag.scoring`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .models import BUNDLED
+from .pipeline import RAG
+from .scoring import Row, Span, contains_answer, exact_match, summarize, token_f1
+from .settings import PROJECT_DIR
+
+RETRIEVAL_DEPTH = 10
+_KEYS = {"id", "question", "answers", "evidence", "answerable", "type"}
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One line of a gold file, with its evidence quotes located in the corpus."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    evidence: tuple[Span, ...]
+    answerable: bool
+    type: str
+
+
+def load_gold(path: Path, corpus: Path) -> list[GoldQuestion]:
+    """The questions in `path`; evidence sources are file paths relative to `corpus`."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read gold file {path} ({exc.strerror}); give a JSONL file, see eval/README.md") from None
+    texts: dict[str, str] = {}
+    questions = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"{where} is not JSON ({exc}); see eval/README.md") from None
+        missing = _KEYS - set(record)
+        if missing:
+            raise InputError(f"{where} lacks {', '.join(sorted(missing))}; see eval/README.md")
+        spans = []
+        for evidence in record["evidence"]:
+            file = (corpus / evidence["source"]).resolve()
+            if str(file) not in texts:
+                try:
+                    texts[str(file)] = file.read_text(encoding="utf-8").lstrip("\ufeff")
+                except OSError:
+                    raise InputError(f"{where}: evidence source {evidence['source']} is not in {corpus}; "
+                                     f"pass the corpus with --corpus") from None
+            start = texts[str(file)].find(evidence["quote"])
+            if start < 0:
+                raise InputError(f"{where}: the quote is not verbatim in {evidence['source']}: {evidence['quote'][:60]!r}")
+            spans.append(Span(str(file), start, start + len(evidence["quote"])))
+        questions.append(GoldQuestion(id=str(record["id"]), question=record["question"],
+                                      answers=tuple(record["answers"]), evidence=tuple(spans),
+                                      answerable=bool(record["answerable"]), type=record["type"]))
+    if not questions:
+        raise InputError(f"{path} holds no questions")
+    return questions
+
+
+def run(rag: RAG, gold: Sequence[GoldQuestion], *, progress: Callable[[], None] | None = None) -> list[dict]:
+    """Ask every question; one result record per question."""
+    records = []
+    for question in gold:
+        answer = rag.ask(question.question)
+        deep = rag.retrieve(question.question, k=RETRIEVAL_DEPTH)
+        correct = question.answerable and not answer.abstained and contains_answer(answer.text, question.answers)
+        records.append({
+            "id": question.id, "type": question.type, "question": question.question,
+            "answerable": question.answerable, "gold": list(question.answers),
+            "answer": answer.text, "abstained": answer.abstained, "correct": correct,
+            "exact": exact_match(answer.text, question.answers), "f1": token_f1(answer.text, question.answers),
+            "citations": [{"number": c.number, "source": c.source, "start": c.start, "end": c.end,
+                           "chunk_id": c.chunk_id} for c in answer.citations],
+            "answer_chunks": [h.chunk.id for h in answer.hits],
+            "retrieved": [{"chunk_id": h.chunk.id, "source": h.chunk.source, "start": h.chunk.start,
+                           "end": h.chunk.end, "score": round(h.score, 4)} for h in deep],
+            "evidence": [{"source": s.source, "start": s.start, "end": s.end} for s in question.evidence],
+            "timings": {"retrieval": answer.timings.retrieval, "first_token": answer.timings.first_token,
+                        "generation": answer.timings.generation, "total": answer.timings.total,
+                        "generated_tokens": answer.timings.generated_tokens,
+                        "prompt_tokens": answer.timings.prompt_tokens},
+        })
+        if progress:
+            progress()
+    return records
+
+
+def score(records: Sequence[dict]) -> dict:
+    """The summary metrics of a run's records (see `rag.scoring.summarize`)."""
+    rows = []
+    for r in records:
+        timings = r["timings"]
+        rows.append(Row(
+            answerable=r["answerable"], correct=r["correct"], exact=r["exact"], f1=r["f1"], abstained=r["abstained"],
+            retrieved=tuple(_span(x) for x in r["retrieved"]), evidence=tuple(_span(x) for x in r["evidence"]),
+            cited=tuple(_span(x) for x in r["citations"]), retrieval_s=timings["retrieval"],
+            first_token_s=timings["first_token"], total_s=timings["total"],
+            generated_tokens=timings["generated_tokens"], generation_s=timings["generation"]))
+    summary = summarize(rows)
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        by_type[r["type"]].append(r)
+    for kind, group in sorted(by_type.items()):
+        hits = [r["abstained"] if not r["answerable"] else r["correct"] for r in group]
+        summary[f"type:{kind}"] = round(sum(hits) / len(hits), 4)
+    return summary
+
+
+def write(out: Path, records: Sequence[dict], summary: dict, stamp: dict) -> None:
+    """rows.jsonl, summary.json and report.md in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps({"stamp": stamp, "metrics": summary}, indent=2), encoding="utf-8")
+    (out / "report.md").write_text(report(records, summary, stamp), encoding="utf-8")
+
+
+def stamp(rag: RAG, gold_path: Path, seconds: float) -> dict:
+    """What a run was made with, so two runs can be told apart."""
+    settings = rag.settings
+    return {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "git_commit": _git_commit(),
+            "model": settings.model, "model_sha256": _model_sha256(rag), "settings_hash": settings.digest(),
+            "settings": {k: str(v) for k, v in vars(settings).items()},
+            "gold": str(gold_path), "wall_seconds": round(seconds, 1)}
+
+
+def report(records: Sequence[dict], summary: dict, stamp: dict) -> str:
+    """The run as Markdown: the stamp, the metrics, and the questions it got wrong."""
+    lines = [f"# Eval: {stamp['model']} on {Path(stamp['gold']).name}", "",
+             f"commit `{stamp['git_commit'][:12]}` · model sha256 `{stamp['model_sha256'][:12]}` · "
+             f"settings `{stamp['settings_hash']}` · {stamp['created']} · wall {stamp['wall_seconds']} s", "",
+             "| metric | value |", "|---|---|"]
+    lines += [f"| {key} | {_fmt(value)} |" for key, value in summary.items()]
+    wrong = [r for r in records if (r["answerable"] and not r["correct"]) or (not r["answerable"] and not r["abstained"])]
+    lines += ["", f"## Wrong ({len(wrong)} of {len(records)})", ""]
+    lines += [f"- `{r['id']}` ({r['type']}) {r['question']} → {r['answer'][:200]!r}"
+              + (f" (gold: {r['gold'][0]!r})" if r["gold"] else "") for r in wrong]
+    return "\n".join(lines) + "\n"
+
+
+def compare(run_a: Path, run_b: Path) -> str:
+    """Two runs' metrics side by side, with B minus A."""
+    a, b = (_summary(run) for run in (run_a, run_b))
+    width = max(map(len, a["metrics"] | b["metrics"]))
+    lines = [f"{'metric':<{width}}  {'A':>9}  {'B':>9}  {'B-A':>9}",
+             f"{'model':<{width}}  {a['stamp']['model'][:9]:>9}  {b['stamp']['model'][:9]:>9}"]
+    for key in dict.fromkeys([*a["metrics"], *b["metrics"]]):
+        va, vb = a["metrics"].get(key), b["metrics"].get(key)
+        delta = vb - va if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
+        lines.append(f"{key:<{width}}  {_fmt(va):>9}  {_fmt(vb):>9}  {_fmt(delta, signed=True):>9}")
+    return "\n".join(lines)
+
+
+def _summary(run: Path) -> dict:
+    path = run / "summary.json" if run.is_dir() else run
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise InputError(f"no eval summary at {path}: give a folder written by `rag eval --out`") from None
+
+
+def _fmt(value, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:+d}" if signed else str(value)
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+def _span(record: dict) -> Span:
+    return Span(str(Path(record["source"]).resolve()), record["start"], record["end"])
+
+
+def _git_commit() -> str:
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_DIR,
+                           capture_output=True, text=True, timeout=5).stdout.strip()
+    return (result.stdout.strip() + ("+dirty" if dirty else "")) if result.returncode == 0 else "unknown"
+
+
+def _model_sha256(rag: RAG) -> str:
+    bundled = BUNDLED.get(rag.settings.model)
+    if bundled:
+        return bundled.sha256
+    path = getattr(rag.generator, "path", None)
+    if path is None:
+        return "unknown"
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
