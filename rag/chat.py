@@ -124,6 +124,8 @@ class ChatSession:
             line.stylize("bold cyan", 0, len(f"[{citation.number}]"))
             self.console.print(line)
             self.console.print(Text("    " + quote(citation.text), style="dim"))
+        for sentence in answer.unsupported:
+            self.console.print(Text(f"unsupported by the sources: {sentence}", style="yellow"))
 
     def show_passages(self) -> None:
         if self.last is None:

@@ -27,7 +27,9 @@ def sources_block(answer: Answer) -> str:
         return ""
     if not answer.citations:
         return "(uncited: the answer names no source)"
-    return "\n".join(f"{source_line(c)}\n    {quote(c.text)}" for c in answer.citations)
+    lines = [f"{source_line(c)}\n    {quote(c.text)}" for c in answer.citations]
+    lines += [f"unsupported by the sources: {sentence}" for sentence in answer.unsupported]
+    return "\n".join(lines)
 
 
 def passage(number: int, hit: Hit, cited: bool) -> str:

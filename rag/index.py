@@ -65,12 +65,16 @@ class VectorIndex:
     def documents(self) -> int:
         return len({chunk.doc_id for chunk in self.chunks})
 
-    def search(self, query: "np.ndarray", k: int) -> list[tuple[Chunk, float]]:
-        """The `k` chunks nearest to one query vector, best first."""
+    def search(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]:
+        """Positions in `chunks` of the `k` nearest to one query vector, with their cosine, best first."""
         if not self.chunks:
             return []
         scores, ids = self._faiss.search(query.reshape(1, -1), min(k, len(self.chunks)))
-        return [(self.chunks[i], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def similarity(self, query: "np.ndarray", position: int) -> float:
+        """The cosine between a query vector and one stored chunk."""
+        return float(self._faiss.reconstruct(position) @ query)
 
     def save(self, directory: Path) -> None:
         """Write the index as a new generation and make it live atomically."""

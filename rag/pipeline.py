@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import retrieval
 from .chunking import chunk_documents
 from .citations import is_refusal, resolve_citations
 from .documents import Skipped, load_documents
@@ -21,6 +22,7 @@ from .index import IndexSpec, VectorIndex
 from .models import resolve_model
 from .prompting import REFUSAL, build_prompt
 from .settings import Settings
+from .verification import verify
 from .types import Answer, Hit, Timings
 
 _EMBED_BATCH = 64
@@ -56,6 +58,7 @@ class RAG:
         self._embedder = embedder
         self._generator = generator
         self._index: VectorIndex | None = None
+        self._keyword_index: retrieval.KeywordIndex | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -113,15 +116,21 @@ class RAG:
 
         index = VectorIndex.build(self._spec(), chunks, np.concatenate(vectors))
         index.save(s.index_dir)
-        self._index = index
+        self._index, self._keyword_index = index, None
         return IndexReport(index_dir=s.index_dir, documents=len(documents), chunks=len(chunks),
                            skipped=tuple(skipped), seconds=time.perf_counter() - started)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
-        """The chunks most similar to `question`, best first."""
-        query = self.embedder.embed([_check_question(question)])[0]
-        found = self.store.search(query, k or self.settings.top_k)
-        return [Hit(chunk=chunk, score=score, rank=rank) for rank, (chunk, score) in enumerate(found, 1)]
+        """The chunks that best match `question`, best first."""
+        vector = self.embedder.embed([_check_question(question)])[0]
+        keywords = self._keywords if self.settings.retrieval == "hybrid" else None
+        return retrieval.search(self.store, keywords, question, vector, k or self.settings.top_k)
+
+    @property
+    def _keywords(self) -> retrieval.KeywordIndex:
+        if self._keyword_index is None:
+            self._keyword_index = retrieval.KeywordIndex([c.text for c in self.store.chunks])
+        return self._keyword_index
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Answer `question` from the index, with citations, or refuse; keywords as for `stream`."""
@@ -160,17 +169,21 @@ class RAG:
             yield piece
         finished = time.perf_counter()
         raw = "".join(pieces).strip()
-        text, citations = resolve_citations(raw, prompt.sources)
-        abstained = not text or is_refusal(text)
+        marked, _ = resolve_citations(raw, prompt.sources)
+        checked = verify(marked, prompt.sources, threshold=self.settings.support_threshold)
+        # A refusal, or an answer no source supports, is a refusal.
+        abstained = not raw or is_refusal(raw) or not checked.citations
         if abstained:
-            text, citations = REFUSAL, ()
+            text, citations, unsupported = REFUSAL, (), ()
+        else:
+            text, citations, unsupported = checked.text, checked.citations, checked.unsupported
         timings = Timings(
             retrieval=retrieved - started,
             first_token=None if first_token is None else first_token - started,
             generation=finished - retrieved, total=finished - started,
             prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
         yield Answer(question=question, text=text, abstained=abstained, citations=citations,
-                     hits=prompt.sources, timings=timings, model=self.settings.model, query=query)
+                     unsupported=unsupported, hits=prompt.sources, timings=timings, model=self.settings.model, query=query)
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,
@@ -189,5 +202,7 @@ def _validate(settings: Settings) -> None:
     if not 0 < settings.chunk_tokens or settings.chunk_overlap >= settings.chunk_tokens:
         raise ConfigError(f"chunk_overlap ({settings.chunk_overlap}) must be smaller than "
                           f"chunk_tokens ({settings.chunk_tokens})")
+    if settings.retrieval not in retrieval.MODES:
+        raise ConfigError(f"retrieval must be one of {', '.join(retrieval.MODES)}, not {settings.retrieval!r}")
     if settings.max_answer_tokens >= settings.context_window:
         raise ConfigError("max_answer_tokens must be smaller than context_window")

@@ -45,9 +45,12 @@ class Settings:
     chunk_tokens: int = _doc("Chunk size in embedder word pieces (MiniLM reads at most 256).", default=128)
     chunk_overlap: int = _doc("Word pieces shared by neighbouring chunks.", default=24)
     top_k: int = _doc("Chunks retrieved per question.", default=4)
+    retrieval: str = _doc("`hybrid` (dense + BM25, fused by rank) or `dense` only.", default="hybrid")
     # On eval/seeds.jsonl with MiniLM the weakest answerable question scores 0.35 and off-topic
     # questions at most 0.22; another embedder needs its own value.
     min_score: float = _doc("Refuse without asking the model when no chunk is this similar.", default=0.3)
+    support_threshold: float = _doc("Share of a sentence's content words a source must contain to back it.",
+                                    default=0.6)
     context_window: int = _doc("Tokens the model sees: prompt plus answer.", default=4096)
     max_answer_tokens: int = _doc("Room left for the answer.", default=256)
     temperature: float = _doc("0 decodes greedily, so runs are reproducible.", default=0.0)

@@ -75,6 +75,7 @@ class Answer:
     text: str
     abstained: bool
     citations: tuple[Citation, ...] = ()
+    unsupported: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()
     timings: Timings = field(default_factory=Timings)
     model: str = ""
@@ -82,7 +83,7 @@ class Answer:
 
     @property
     def uncited(self) -> bool:
-        """True when an answer (not a refusal) carries no citation."""
+        """True when an answer (not a refusal) carries no citation: it cannot be checked."""
         return not self.abstained and not self.citations
 
     def to_dict(self) -> dict:
@@ -93,6 +94,7 @@ class Answer:
             "abstained": self.abstained,
             "uncited": self.uncited,
             "citations": [_jsonable(asdict(c)) for c in self.citations],
+            "unsupported": list(self.unsupported),
             "retrieved": [
                 {"rank": h.rank, "score": round(h.score, 4), "chunk_id": h.chunk.id,
                  "source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end}

@@ -22,10 +22,11 @@ def test_an_answer_streams_then_lists_its_sources(session, fake_llm):
     fake_llm.enqueue("Rivnopillia and Mala Tokmachka [1].")
     assert session.handle("Which villages in the Zaporizhzhia region did Russia capture?")
     out = _output(session)
-    assert out.startswith("Rivnopillia and Mala Tokmachka [1].\n")
+    assert out.startswith("Rivnopillia and Mala Tokmachka [1].\n")  # the raw stream, as generated
     assert "searched: Which villages" in out
-    first = session.last.hits[0].chunk
-    assert f"[1] {first.title} — {first.source.rsplit('/', 1)[1]}" in out
+    (citation,) = session.last.citations
+    assert f"[{citation.number}] {citation.title} — {citation.source.rsplit('/', 1)[1]}" in out
+    assert "“On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka" in out
 
 
 def test_commands(session, fake_llm):

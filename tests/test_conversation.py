@@ -28,16 +28,18 @@ def test_a_follow_up_is_searched_with_the_previous_query():
 
 
 def test_history_reaches_the_model_and_reset_forgets_it(indexed_fake, fake_llm):
-    fake_llm.enqueue("Ushakov is a Kremlin aide [1].", "It has 28 points [1].", "Fresh start [1].")
+    fake_llm.enqueue("Yuri Ushakov is a Kremlin foreign policy aide [1].", "It has 28 points [1].", "Fresh start [1].")
     chat = Conversation(indexed_fake)
     chat.ask("Who is Yuri Ushakov?")
     answer = chat.ask("and what about the 28-point plan?")
     assert answer.query == "Who is Yuri Ushakov? and what about the 28-point plan?"
     second = fake_llm.history[1]
-    assert {"role": "assistant", "content": "Ushakov is a Kremlin aide [1]."} in second
+    first = chat.turns[0].answer
+    assert not first.abstained
+    assert {"role": "assistant", "content": first.text} in second
     chat.reset()
     chat.ask("Who is Yuri Ushakov?")
-    assert {"role": "assistant", "content": "Ushakov is a Kremlin aide [1]."} not in fake_llm.history[2]
+    assert {"role": "assistant", "content": first.text} not in fake_llm.history[2]
 
 
 def test_a_long_conversation_never_overflows_the_window(tmp_path, seeds, fake_embedder):
@@ -55,4 +57,4 @@ def test_a_long_conversation_never_overflows_the_window(tmp_path, seeds, fake_em
         chat.ask(f"Question {turn} about Pokrovsk and its population?")
     assert all(small.count_tokens(p) <= 1100 for p in small.history)  # FakeGenerator also asserts it
     assert len(small.history[-1]) < 2 * 12  # older turns were dropped
-    assert small.history[-1][-2]["content"].startswith("Answer number 10")
+    assert small.history[-1][-2]["content"] == chat.turns[-2].answer.text

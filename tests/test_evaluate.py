@@ -46,12 +46,12 @@ def test_a_run_over_fakes_scores_consistently(indexed_fake, fake_llm, tmp_path, 
         tmp_path,
         {"id": "a", "question": "Which villages in the Zaporizhzhia region did Russia take?", "answers": ["Rivnopillia"],
          "type": "fact", "answerable": True, "evidence": [{"source": "000_38b3d92c6adbb77d.txt", "quote": QUOTE}]},
-        {"id": "b", "question": "What did the Kremlin say about Pokrovsk?", "answers": ["Mars"], "type": "fact",
+        {"id": "b", "question": "Which villages in the Zaporizhzhia region did the Russian army capture?", "answers": ["Mars"], "type": "fact",
          "answerable": True, "evidence": [{"source": "000_38b3d92c6adbb77d.txt", "quote": QUOTE}]},
         {"id": "c", "question": "Who designed the Pokrovsk railway station?", "answers": [], "type": "unanswerable",
          "answerable": False, "evidence": []})
     gold = evaluate.load_gold(path, seeds)
-    fake_llm.enqueue("They took Rivnopillia [1].", "Something else [1].", "I cannot find the answer in the provided documents.")
+    fake_llm.enqueue("The troops had taken Rivnopillia [1].", "The troops had taken Mala Tokmachka [1].", "I cannot find the answer in the provided documents.")
     records = evaluate.run(indexed_fake, gold)
     summary = evaluate.score(records)
     assert [r["correct"] for r in records] == [True, False, False]

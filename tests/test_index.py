@@ -21,7 +21,8 @@ def test_search_ranks_by_cosine_and_round_trips(tmp_path):
     index = _index()
     query = np.array([0.1, 0.9, 0.3], dtype=np.float32)
     query /= np.linalg.norm(query)
-    assert [c.text for c, _ in index.search(query, 2)] == ["b", "c"]
+    assert [index.chunks[p].text for p, _ in index.search(query, 2)] == ["b", "c"]
+    assert index.similarity(query, 1) == pytest.approx(index.search(query, 1)[0][1])
     index.save(tmp_path)
     reopened = VectorIndex.open(tmp_path, SPEC)
     assert reopened.chunks == index.chunks

@@ -1,5 +1,7 @@
 """The `RAG` entry point with fake models: what reaches the model, and what comes back."""
 
+from pathlib import Path
+
 import pytest
 
 from rag import REFUSAL, RAG, Answer
@@ -21,20 +23,24 @@ def test_index_reports_documents_and_chunks(fake_rag, seeds, fake_embedder):
     assert sum(len(batch) for batch in fake_embedder.calls) == report.chunks
 
 
-def test_answer_cites_the_sources_the_model_named(indexed, fake_llm):
-    fake_llm.enqueue("Russia claimed Rivnopillia and Mala Tokmachka [1]. Also [9].")
+def test_answer_cites_the_sentence_that_supports_it(indexed, fake_llm):
+    fake_llm.enqueue("Russia claimed Rivnopillia and Mala Tokmachka [9]. Also.")
     answer = indexed.ask(QUESTION)
-    assert answer.text == "Russia claimed Rivnopillia and Mala Tokmachka [1]. Also."
-    assert not answer.abstained and not answer.uncited
     (citation,) = answer.citations
-    first = answer.hits[0].chunk
-    assert (citation.source, citation.start, citation.end, citation.text) == (first.source, first.start, first.end, first.text)
+    # [9] pointed at nothing; the source that holds the words is cited instead.
+    assert answer.text == f"Russia claimed Rivnopillia and Mala Tokmachka [{citation.number}]. Also."
+    assert not answer.abstained and not answer.uncited and answer.unsupported == ()
+    chunk = answer.hits[citation.number - 1].chunk
+    assert citation.text == "On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka in the Zaporizhzhia region."
+    assert chunk.start <= citation.start < citation.end <= chunk.end
+    assert Path(citation.source).read_text()[citation.start:citation.end] == citation.text
     prompt = fake_llm.history[0]
     assert prompt[0]["role"] == "system" and REFUSAL in prompt[0]["content"]
     assert [m["role"] for m in prompt[1:]] == ["user", "assistant"] * ((len(prompt) - 2) // 2) + ["user"]
     final = prompt[-1]["content"]
+    first = answer.hits[0].chunk
     assert final.startswith("Sources:\n\n[1] ") and final.endswith(f"Question: {QUESTION}")
-    assert f"[1] {first.title} ({first.date.isoformat()}; 000_38b3d92c6adbb77d.txt)\n{first.text}" in final
+    assert f"[1] {first.title} ({first.date.isoformat()}; {Path(first.source).name})\n{first.text}" in final
 
 
 def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):
@@ -43,17 +49,18 @@ def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):
     assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
 
 
-def test_weak_retrieval_is_refused_without_asking_the_model(tmp_path, seeds, fake_embedder, fake_llm):
-    rag = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=fake_llm, min_score=0.99)
-    rag.index([seeds])
-    answer = rag.ask(QUESTION)
+def test_an_answer_no_source_supports_is_refused(indexed, fake_llm):
+    fake_llm.enqueue("The villages were captured by 12,000 paratroopers from Mars [1].")
+    answer = indexed.ask(QUESTION)
     assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
-    assert answer.hits and fake_llm.history == []
 
 
-def test_an_answer_without_markers_is_recorded_as_uncited(indexed, fake_llm):
-    fake_llm.enqueue("Two villages were taken.")
-    assert indexed.ask(QUESTION).uncited
+def test_unsupported_sentences_are_flagged_beside_supported_ones(indexed, fake_llm):
+    fake_llm.enqueue("The troops had taken Rivnopillia and Mala Tokmachka. Paratroopers from Mars helped them [1].")
+    answer = indexed.ask(QUESTION)
+    assert not answer.abstained and len(answer.citations) == 1
+    assert answer.unsupported == ("Paratroopers from Mars helped them.",)
+    assert answer.text.endswith("Paratroopers from Mars helped them.")
 
 
 def test_stream_yields_deltas_then_the_answer(indexed, fake_llm):

@@ -1,0 +1,73 @@
+"""Find the chunks for a question: dense (FAISS) and keyword (BM25) rankings fused by reciprocal rank.
+
+Dense vectors catch paraphrase; BM25 catches the names, numbers and rare words a small embedder
+blurs. Every hit keeps its dense cosine similarity as its score, whichever ranking found it,
+so one threshold can judge whether retrieval found anything relevant at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from .index import VectorIndex
+from .types import Hit
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# The constant from Cormack et al. (2009); it damps the weight of the very first ranks.
+RRF_K = 60
+MODES = ("hybrid", "dense")
+
+
+class KeywordIndex:
+    """BM25 over the chunk texts, built in memory when first searched."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+
+    @cached_property
+    def _bm25(self):
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
+        return bm25
+
+    def search(self, query: str, k: int) -> list[int]:
+        """Positions of the best `k` chunks that share a word with `query`, best first."""
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)
+        if not tokens[0] or not self.texts:
+            return []
+        known = [t for t in tokens[0] if t in self._bm25.vocab_dict]
+        if not known:
+            return []
+        ids, scores = self._bm25.retrieve([known], k=min(k, len(self.texts)), show_progress=False)
+        return [int(i) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[int]:
+    """One ranking from several: each item scores the sum of 1 / (k + rank) over the rankings."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, 1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda item: (-scores[item], item))
+
+
+def search(store: VectorIndex, keywords: KeywordIndex | None, query: str, vector: "np.ndarray", k: int) -> list[Hit]:
+    """The best `k` chunks for `query`; with `keywords` None, dense ranking only."""
+    # Each ranking looks deeper than k, so an item ranked middling by both can still win.
+    depth = max(k * 4, 20)
+    dense = store.search(vector, depth)
+    if keywords is None:
+        order = [position for position, _ in dense][:k]
+    else:
+        order = reciprocal_rank_fusion([[p for p, _ in dense], keywords.search(query, depth)])[:k]
+    cosine = dict(dense)
+    return [Hit(chunk=store.chunks[p], score=cosine.get(p, store.similarity(vector, p)), rank=rank)
+            for rank, p in enumerate(order, 1)]

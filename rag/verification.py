@@ -1,0 +1,127 @@
+"""Check each sentence of an answer against the sources, and cite only what checks out.
+
+A sentence is supported by a source when most of its content words, and every number in it,
+occur in that source. That is cheap and deterministic, and it catches the failure small models
+have most: a claim, or a figure, that is in none of the sources. It does not catch a claim
+assembled from words that are all in the source but mean something else there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .types import Citation, Hit
+
+_MARKERS = re.compile(r"\s*(?:\[\d+\])+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+", re.UNICODE)
+_STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she should
+so some such than that the their theirs them themselves then there these they this those through to
+too under until up very was we were what when where which while who whom why will with would you your
+yours yourself yourselves according said says say told sources source document documents text
+""".split())
+
+
+@dataclass(frozen=True)
+class Verified:
+    """An answer after checking: text with only supported markers, the citations, the rest."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    unsupported: tuple[str, ...]
+
+
+def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
+    """Keep a citation where its source supports the sentence; add one where a source clearly does."""
+    citations: dict[tuple[int, int], Citation] = {}
+    sentences, unsupported = [], []
+    for sentence in split_sentences(text):
+        claimed = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+        bare = _MARKERS.sub("", sentence).strip()
+        words = content_words(bare)
+        scored = [(support(words, hit.chunk.text), number) for number, hit in enumerate(sources, 1)]
+        backed = [n for s, n in scored if n in claimed and s >= threshold]
+        if not backed:
+            best, number = max(scored, default=(0.0, 0))
+            backed = [number] if best >= threshold else []
+        if not words:  # "Yes." or a bare marker: nothing to check, nothing to cite
+            backed = []
+        if backed:
+            for number in backed:
+                citation = _citation(number, sources[number - 1], words)
+                citations.setdefault((number, citation.start), citation)
+            sentences.append(_with_markers(bare, backed))
+        else:
+            sentences.append(bare)
+            if words:
+                unsupported.append(bare)
+    return Verified(text=" ".join(s for s in sentences if s), citations=tuple(citations.values()),
+                    unsupported=tuple(unsupported))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, split after . ! or ? and before a capital or digit; markers stay with their sentence."""
+    pieces = []
+    for line in text.splitlines():
+        pieces.extend(p.strip() for p in _SENTENCE_END.split(line) if p.strip())
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and re.fullmatch(r"(?:\[\d+\])+[.!?]?", piece):
+            merged[-1] += " " + piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning, and numbers without thousands separators."""
+    return {_normal(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS and (len(t) > 2 or t[0].isdigit())}
+
+
+def support(words: set[str], passage: str) -> float:
+    """Share of `words` found in `passage`; 0 when a number of the sentence is missing from it."""
+    if not words:
+        return 0.0
+    found = content_words(passage)
+    if any(w[0].isdigit() and w not in found for w in words):
+        return 0.0
+    return len(words & found) / len(words)
+
+
+def _normal(token: str) -> str:
+    if token[0].isdigit():
+        return token.replace(",", "").rstrip(".")
+    # Crude plural folding, so "villages" in the answer matches "village" in the source.
+    return token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
+
+
+def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
+    markers = "".join(f"[{n}]" for n in sorted(set(numbers)))
+    match = re.search(r"[.!?]+[\"”’)]*$", sentence)
+    if match:
+        return f"{sentence[:match.start()]} {markers}{sentence[match.start():]}"
+    return f"{sentence} {markers}"
+
+
+def _citation(number: int, hit: Hit, words: set[str]) -> Citation:
+    """A citation of the sentence inside the chunk that best matches the answer's sentence."""
+    chunk = hit.chunk
+    best_start, best_end, best = 0, len(chunk.text), -1.0
+    offset = 0
+    for piece in split_sentences(chunk.text):
+        start = chunk.text.find(piece, offset)
+        if start < 0:
+            continue
+        offset = start + len(piece)
+        score = len(words & content_words(piece))
+        if score > best:
+            best_start, best_end, best = start, start + len(piece), score
+    return Citation(number=number, source=chunk.source, doc_id=chunk.doc_id, chunk_id=chunk.id,
+                    start=chunk.start + best_start, end=chunk.start + best_end,
+                    text=chunk.text[best_start:best_end], title=chunk.title, date=chunk.date)

@@ -1,0 +1,30 @@
+import numpy as np
+
+from rag.index import IndexSpec, VectorIndex
+from rag.retrieval import KeywordIndex, reciprocal_rank_fusion, search
+from rag.types import Chunk
+
+
+def test_rrf_by_hand():
+    # 1: 1/61 + 1/62 and 2: 1/62 + 1/61 tie, as do 3 and 4 at 1/63 each: ties go to the lower item.
+    assert reciprocal_rank_fusion([[1, 2, 3], [2, 1, 4]]) == [1, 2, 3, 4]
+    assert reciprocal_rank_fusion([[1, 2, 3], [3]]) == [3, 1, 2]  # 3: 1/63 + 1/61 beats 1/61
+    assert reciprocal_rank_fusion([[5], []]) == [5]
+
+
+def test_keywords_find_rare_names_that_vectors_miss():
+    texts = ["Talks in Moscow about peace.", "Russia took Rivnopillia and Mala Tokmachka.", "Weather was foggy."]
+    chunks = [Chunk(id=str(i), doc_id="d", source="d.txt", title="t", date=None, start=0, end=1, text=t)
+              for i, t in enumerate(texts)]
+    keywords = KeywordIndex(texts)
+    assert keywords.search("Where is Rivnopillia?", 3) == [1]
+    assert keywords.search("the of and", 3) == []
+    # Vectors that point the wrong way: only BM25 knows chunk 1 is the answer.
+    vectors = np.eye(3, dtype=np.float32)
+    store = VectorIndex.build(IndexSpec("fake", 3, 10, 2), chunks, vectors)
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    dense = search(store, None, "Where is Rivnopillia?", query, 1)
+    hybrid = search(store, keywords, "Where is Rivnopillia?", query, 2)
+    assert [h.chunk.id for h in dense] == ["0"]
+    assert {h.chunk.id for h in hybrid} == {"0", "1"}
+    assert {h.chunk.id: h.score for h in hybrid} == {"0": 1.0, "1": 0.0}  # scores stay dense cosines

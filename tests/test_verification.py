@@ -1,0 +1,58 @@
+import datetime as dt
+
+from rag.types import Chunk, Hit
+from rag.verification import content_words, split_sentences, support, verify
+
+TEXT_1 = ("Pokrovsk had a population of nearly 60,000 before the war. Ukrainian officials now say "
+          "only about 1,000 remain.")
+TEXT_2 = "The U.S. delegation presented Putin with four documents. Rubio skipped the meeting."
+
+
+def _hits(*texts):
+    hits = []
+    offset = 100
+    for n, text in enumerate(texts, 1):
+        chunk = Chunk(id=f"d{n}:{offset}", doc_id=f"d{n}", source=f"{n}.txt", title=f"T{n}",
+                      date=dt.date(2025, 12, n), start=offset, end=offset + len(text), text=text)
+        hits.append(Hit(chunk=chunk, score=0.5, rank=n))
+    return hits
+
+
+def test_sentences_split_after_stops_but_not_inside_abbreviations():
+    assert split_sentences("The U.S. team met Putin [1]. He refused [2].\nNew line here.") == [
+        "The U.S. team met Putin [1].", "He refused [2].", "New line here."]
+    assert split_sentences("It ended. [1]") == ["It ended. [1]"]
+
+
+def test_support_needs_the_numbers_and_most_words():
+    words = content_words("Only about 1,000 people remain in Pokrovsk.")
+    assert words == {"1000", "people", "remain", "pokrovsk"}
+    # people is missing: 3 of 4 words
+    assert support(words, TEXT_1) == 0.75
+    assert support(content_words("About 7,000 remain in Pokrovsk."), TEXT_1) == 0.0  # the number is not there
+
+
+def test_a_wrong_marker_is_moved_to_the_source_that_supports_the_sentence():
+    hits = _hits(TEXT_1, TEXT_2)
+    result = verify("Only about 1,000 remain in Pokrovsk [2].", hits, threshold=0.6)
+    assert result.text == "Only about 1,000 remain in Pokrovsk [1]."
+    (citation,) = result.citations
+    assert citation.number == 1 and citation.text == "Ukrainian officials now say only about 1,000 remain."
+    assert TEXT_1[citation.start - 100:citation.end - 100] == citation.text
+    assert result.unsupported == ()
+
+
+def test_each_sentence_keeps_its_own_supported_citations():
+    hits = _hits(TEXT_1, TEXT_2)
+    result = verify("The U.S. delegation gave Putin four documents [1][2]. Pokrovsk had nearly 60,000 people.",
+                    hits, threshold=0.6)
+    assert result.text == ("The U.S. delegation gave Putin four documents [2]. "
+                           "Pokrovsk had nearly 60,000 people [1].")
+    assert [(c.number, c.text) for c in result.citations] == [
+        (2, "The U.S. delegation presented Putin with four documents."),
+        (1, "Pokrovsk had a population of nearly 60,000 before the war.")]
+
+
+def test_claims_no_source_holds_are_unsupported():
+    result = verify("Pokrovsk was founded in 1875 [1].", _hits(TEXT_1), threshold=0.6)
+    assert (result.citations, result.unsupported) == ((), ("Pokrovsk was founded in 1875.",))
