@@ -136,11 +136,12 @@ def eval_(gold: Path | None, corpus: Path | None, top_k: int | None, out: Path |
     rag.generator
     ensure_index(rag)
     rag.warm_up()
+    stamp = evaluate.stamp(rag, gold_path)  # before the run: the code may change while it goes on
     started = time.perf_counter()
     with _progress("questions", len(questions)) as advance:
         records = evaluate.run(rag, questions, progress=advance)
     summary = evaluate.score(records)
-    stamp = evaluate.stamp(rag, gold_path, time.perf_counter() - started)
+    stamp["wall_seconds"] = round(time.perf_counter() - started, 1)
     out = out or PROJECT_DIR / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{rag.settings.model.replace('/', '_')}"
     evaluate.write(out, records, summary, stamp)
     click.echo(evaluate.report(records, summary, stamp).split("\n## Wrong")[0].rstrip())

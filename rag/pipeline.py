@@ -20,7 +20,7 @@ from .errors import ConfigError, InputError
 from .generation import Generator, LlamaCppGenerator
 from .index import IndexSpec, VectorIndex
 from .models import resolve_model
-from .prompting import REFUSAL, build_prompt
+from .prompting import REFUSAL, build_prompt, merge_overlapping
 from .settings import Settings
 from .verification import verify
 from .types import Answer, Hit, Timings
@@ -158,7 +158,7 @@ class RAG:
             yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
                          query=query, timings=Timings(retrieval=retrieved - started, total=time.perf_counter() - started))
             return
-        prompt = build_prompt(question, hits, self.generator, answer_tokens=self.settings.max_answer_tokens,
+        prompt = build_prompt(question, merge_overlapping(hits), self.generator, answer_tokens=self.settings.max_answer_tokens,
                               history=history)
         pieces: list[str] = []
         first_token = None

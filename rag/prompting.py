@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,6 +33,32 @@ class Prompt:
     messages: tuple[Message, ...]
     sources: tuple[Hit, ...]
     tokens: int
+
+
+def merge_overlapping(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits with overlapping chunks of one document joined into one, in the order of their best rank.
+
+    Overlapping chunks would show the model the same sentences twice and spend the budget on it.
+    """
+    groups: list[list[Hit]] = []
+    for hit in sorted(hits, key=lambda h: (h.chunk.doc_id, h.chunk.start)):
+        last = groups[-1][-1].chunk if groups else None
+        if last and last.doc_id == hit.chunk.doc_id and hit.chunk.start < last.end:
+            groups[-1].append(hit)
+        else:
+            groups.append([hit])
+    merged = [_join(group) for group in groups]
+    return sorted(merged, key=lambda h: h.rank)
+
+
+def _join(group: Sequence[Hit]) -> Hit:
+    chunk, text, end = group[0].chunk, group[0].chunk.text, group[0].chunk.end
+    for hit in group[1:]:
+        if hit.chunk.end > end:
+            text += hit.chunk.text[end - hit.chunk.start:]
+            end = hit.chunk.end
+    best = min(group, key=lambda h: h.rank)
+    return Hit(chunk=replace(chunk, end=end, text=text), score=max(h.score for h in group), rank=best.rank)
 
 
 def build_prompt(question: str, hits: Sequence[Hit], generator: Generator, *, answer_tokens: int,
