@@ -50,7 +50,7 @@ class Settings:
     # questions at most 0.22; another embedder needs its own value.
     min_score: float = _doc("Refuse without asking the model when no chunk is this similar.", default=0.3)
     support_threshold: float = _doc("Share of a sentence's content words a source must contain to back it.",
-                                    default=0.6)
+                                    default=0.5)
     context_window: int = _doc("Tokens the model sees: prompt plus answer.", default=4096)
     max_answer_tokens: int = _doc("Room left for the answer.", default=256)
     temperature: float = _doc("0 decodes greedily, so runs are reproducible.", default=0.0)
