@@ -115,10 +115,6 @@ class ChatSession:
     def show_sources(self, answer: Answer) -> None:
         if answer.abstained:
             return
-        if not answer.citations:
-            self.console.print(Text("(uncited: the answer names no source; /sources shows what was retrieved)",
-                                    style="yellow"))
-            return
         for citation in answer.citations:
             line = Text(source_line(citation))
             line.stylize("bold cyan", 0, len(f"[{citation.number}]"))

@@ -25,8 +25,6 @@ def sources_block(answer: Answer) -> str:
     """The cited sources, one line each with the quoted span beneath."""
     if answer.abstained:
         return ""
-    if not answer.citations:
-        return "(uncited: the answer names no source)"
     lines = [f"{source_line(c)}\n    {quote(c.text)}" for c in answer.citations]
     lines += [f"unsupported by the sources: {sentence}" for sentence in answer.unsupported]
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import retrieval
 from .chunking import chunk_documents
-from .citations import is_refusal, resolve_citations
+from .citations import is_refusal, normalize_markers
 from .documents import Skipped, load_documents
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import ConfigError, InputError
@@ -169,8 +169,7 @@ class RAG:
             yield piece
         finished = time.perf_counter()
         raw = "".join(pieces).strip()
-        marked, _ = resolve_citations(raw, prompt.sources)
-        checked = verify(marked, prompt.sources, threshold=self.settings.support_threshold)
+        checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources, threshold=self.settings.support_threshold)
         # A refusal, or an answer no source supports, is a refusal.
         abstained = not raw or is_refusal(raw) or not checked.citations
         if abstained:

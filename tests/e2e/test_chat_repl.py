@@ -22,7 +22,7 @@ def test_a_conversation_on_a_terminal(real_rag, real_env, tmp_path):
 
     child.sendline("Who is Yuri Ushakov?")
     child.expect("searched: Who is Yuri Ushakov\\?")
-    child.expect([r"\[1\] .* — \d{3}_\w+\.txt", r"\(uncited"])
+    child.expect([r"\[\d\] .* — \d{3}_\w+\.txt", "I cannot find the answer"])
     child.expect(PROMPT)
 
     child.sendline("and what about the 20-point plan?")  # a follow-up: searched with the earlier subject
