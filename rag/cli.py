@@ -31,10 +31,13 @@ def _common(command: Callable) -> Callable:
 def _rag(index_dir: Path | None, model: str | None, verbose: int, **overrides):
     from .pipeline import RAG
 
-    # -v shows this project's progress; -vv also the libraries' own chatter.
-    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING, format="%(message)s", stream=sys.stderr)
-    if verbose:
-        log.setLevel(logging.INFO)
+    # -v shows this project's progress; -vv also the libraries' own chatter. The level sits on the
+    # handler because some libraries (bm25s) set their own loggers to DEBUG.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel((logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING, handlers=[handler])
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
     return RAG(index_dir=index_dir, model=model, **overrides)
 
 
