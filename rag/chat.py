@@ -93,17 +93,21 @@ class ChatSession:
     def answer(self, question: str) -> None:
         events = self.conversation.stream(question)
         answer = None
+        streamed = []
         try:
             for event in events:
                 if isinstance(event, Answer):
                     answer = event
                 else:
+                    streamed.append(event)
                     self.console.print(event, end="", markup=False, highlight=False, soft_wrap=True)
         except KeyboardInterrupt:
             events.close()
             self.console.print(Text("\n[stopped]", style="yellow"))
             return
         self.console.print()
+        if answer.abstained and "".join(streamed).strip() != answer.text:
+            self.console.print(Text(f"(no source backs this answer) {answer.text}", style="yellow"))
         self.last = answer
         if self.verbose:
             timings = answer.timings

@@ -95,6 +95,7 @@ class RAG:
               progress: Callable[[int, int], None] | None = None) -> IndexReport:
         """Load, chunk and embed every document under `paths`, replacing the index atomically."""
         started = time.perf_counter()
+        paths = list(paths)
         documents, skipped = load_documents(paths)
         if not documents:
             raise InputError("no readable text documents in " + ", ".join(map(str, paths))
@@ -143,8 +144,8 @@ class RAG:
 
         `history` is the conversation so far as (question, answer) pairs, and `query` what to
         search for when it differs from the question (a follow-up made standalone). The streamed
-        text is the model's raw output; the `Answer` holds the cleaned text, with markers that
-        point to no source removed.
+        text is the model's raw output; the `Answer` holds the checked text, whose markers name
+        only sources that back their sentence, or the refusal when no source backs any.
         """
         started = time.perf_counter()
         question = _check_question(question)
@@ -155,11 +156,12 @@ class RAG:
         retrieved = time.perf_counter()
         if not hits or hits[0].score < self.settings.min_score:
             yield REFUSAL
-            yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
-                         query=query, timings=Timings(retrieval=retrieved - started, total=time.perf_counter() - started))
+            timings = Timings(retrieval=retrieved - started, total=time.perf_counter() - started)
+            yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits),
+                         model=self.settings.model, query=query, timings=timings)
             return
-        prompt = build_prompt(question, merge_overlapping(hits), self.generator, answer_tokens=self.settings.max_answer_tokens,
-                              history=history)
+        prompt = build_prompt(question, merge_overlapping(hits), self.generator,
+                              answer_tokens=self.settings.max_answer_tokens, history=history)
         pieces: list[str] = []
         first_token = None
         for piece in self.generator.stream(prompt.messages, max_tokens=self.settings.max_answer_tokens):
@@ -169,7 +171,8 @@ class RAG:
             yield piece
         finished = time.perf_counter()
         raw = "".join(pieces).strip()
-        checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources, threshold=self.settings.support_threshold)
+        checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources,
+                         threshold=self.settings.support_threshold)
         # A refusal, or an answer no source supports, is a refusal.
         abstained = not raw or is_refusal(raw) or not checked.citations
         if abstained:
@@ -181,8 +184,8 @@ class RAG:
             first_token=None if first_token is None else first_token - started,
             generation=finished - retrieved, total=finished - started,
             prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
-        yield Answer(question=question, text=text, abstained=abstained, citations=citations,
-                     unsupported=unsupported, hits=prompt.sources, timings=timings, model=self.settings.model, query=query)
+        yield Answer(question=question, text=text, abstained=abstained, citations=citations, unsupported=unsupported,
+                     hits=prompt.sources, timings=timings, model=self.settings.model, query=query)
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

@@ -73,3 +73,12 @@ def test_ctrl_c_stops_the_answer_and_the_session_goes_on(session, fake_llm, monk
     fake_llm.enqueue("Whole answer [1].")
     session.handle("Who is Yuri Ushakov?")
     assert "Whole answer" in _output(session)
+
+
+def test_an_answer_no_source_backs_is_withdrawn_visibly(session, fake_llm):
+    fake_llm.enqueue("Paratroopers from Mars took the villages.")
+    session.handle("Who took the villages?")
+    out = _output(session)
+    assert out.startswith("Paratroopers from Mars took the villages.\n")
+    assert "(no source backs this answer) I cannot find the answer in the provided documents." in out
+    assert session.last.abstained
