@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.live import Live
 from rich.text import Text
 
 from .conversation import Conversation
@@ -91,23 +92,34 @@ class ChatSession:
         self.console.print(f"Retrieving {k} chunks per question.", style="dim")
 
     def answer(self, question: str) -> None:
+        """Stream the answer, then put the checked text (markers that match the sources list) in its place."""
         events = self.conversation.stream(question)
-        answer = None
-        streamed = []
+        answer, streamed = None, ""
+        live = Live(Text(""), console=self.console, auto_refresh=False, vertical_overflow="visible",
+                    transient=True) if self.console.is_terminal else None
         try:
+            if live:
+                live.start()
             for event in events:
                 if isinstance(event, Answer):
                     answer = event
                 else:
-                    streamed.append(event)
-                    self.console.print(event, end="", markup=False, highlight=False, soft_wrap=True)
+                    streamed += event
+                    if live:
+                        live.update(Text(streamed), refresh=True)
         except KeyboardInterrupt:
             events.close()
-            self.console.print(Text("\n[stopped]", style="yellow"))
+            if live:
+                live.stop()
+            self.console.print(Text(streamed + "\n[stopped]", style="yellow"))
             return
-        self.console.print()
-        if answer.abstained and "".join(streamed).strip() != answer.text:
+        finally:
+            if live and live.is_started:
+                live.stop()
+        if answer.abstained and streamed.strip() != answer.text:
             self.console.print(Text(f"(no source backs this answer) {answer.text}", style="yellow"))
+        else:
+            self.console.print(_linked(answer.text))
         self.last = answer
         if self.verbose:
             timings = answer.timings
@@ -119,10 +131,13 @@ class ChatSession:
     def show_sources(self, answer: Answer) -> None:
         if answer.abstained:
             return
+        shown = set()
         for citation in answer.citations:
-            line = Text(source_line(citation))
-            line.stylize("bold cyan", 0, len(f"[{citation.number}]"))
-            self.console.print(line)
+            if citation.number not in shown:  # one header per source, then each passage cited from it
+                shown.add(citation.number)
+                line = Text(source_line(citation))
+                line.stylize("bold cyan", 0, len(f"[{citation.number}]"))
+                self.console.print(line)
             self.console.print(Text("    " + quote(citation.text), style="dim"))
         for sentence in answer.unsupported:
             self.console.print(Text(f"unsupported by the sources: {sentence}", style="yellow"))
@@ -134,6 +149,13 @@ class ChatSession:
         cited = {c.chunk_id for c in self.last.citations}
         for number, hit in enumerate(self.last.hits, 1):
             self.console.print(passage(number, hit, hit.chunk.id in cited), markup=False, highlight=False)
+
+
+def _linked(text: str) -> Text:
+    """The answer with its [n] markers in the colour of the sources list."""
+    styled = Text(text)
+    styled.highlight_regex(r"\[\d+\]", "bold cyan")
+    return styled
 
 
 def run_chat(rag: RAG, *, verbose: int = 0) -> None:

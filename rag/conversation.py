@@ -33,7 +33,9 @@ class Turn:
 def is_follow_up(question: str) -> bool:
     """True when the question leans on an earlier turn to make sense."""
     words = _WORDS.findall(question.lower())
-    return bool(_OPENERS.match(question)) or len(words) <= 4 or any(w in _POINTERS for w in words)
+    # "that" opens too many standalone clauses to count anywhere; at the very end it points back.
+    return (bool(_OPENERS.match(question)) or len(words) <= 4 or any(w in _POINTERS for w in words)
+            or words[-1:] == ["that"])
 
 
 def standalone_query(question: str, previous_query: str | None) -> str:

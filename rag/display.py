@@ -25,7 +25,12 @@ def sources_block(answer: Answer) -> str:
     """The cited sources, one line each with the quoted span beneath."""
     if answer.abstained:
         return ""
-    lines = [f"{source_line(c)}\n    {quote(c.text)}" for c in answer.citations]
+    lines, shown = [], set()
+    for citation in answer.citations:
+        if citation.number not in shown:
+            shown.add(citation.number)
+            lines.append(source_line(citation))
+        lines.append(f"    {quote(citation.text)}")
     lines += [f"unsupported by the sources: {sentence}" for sentence in answer.unsupported]
     return "\n".join(lines)
 

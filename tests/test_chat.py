@@ -22,9 +22,9 @@ def test_an_answer_streams_then_lists_its_sources(session, fake_llm):
     fake_llm.enqueue("Rivnopillia and Mala Tokmachka [1].")
     assert session.handle("Which villages in the Zaporizhzhia region did Russia capture?")
     out = _output(session)
-    assert out.startswith("Rivnopillia and Mala Tokmachka [1].\n")  # the raw stream, as generated
-    assert "searched: Which villages" in out
     (citation,) = session.last.citations
+    assert out.startswith(f"Rivnopillia and Mala Tokmachka [{citation.number}].\n")  # the checked text
+    assert "searched: Which villages" in out
     assert f"[{citation.number}] {citation.title} — {citation.source.rsplit('/', 1)[1]}" in out
     assert "“On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka" in out
 
@@ -53,9 +53,9 @@ def test_commands(session, fake_llm):
 def test_an_error_in_a_turn_keeps_the_session(session, fake_llm):
     assert session.handle("why " * 5000) is True
     assert "error: the question is too long" in _output(session)
-    fake_llm.enqueue("Still here [1].")
+    fake_llm.enqueue("Yuri Ushakov is a Kremlin foreign policy aide [1].")
     session.handle("Who is Yuri Ushakov?")
-    assert "Still here" in _output(session)
+    assert "Yuri Ushakov is a Kremlin foreign policy aide" in _output(session)
 
 
 def test_ctrl_c_stops_the_answer_and_the_session_goes_on(session, fake_llm, monkeypatch):
@@ -70,15 +70,14 @@ def test_ctrl_c_stops_the_answer_and_the_session_goes_on(session, fake_llm, monk
     assert "Half an ans\n[stopped]" in _output(session)
     assert session.conversation.turns == []
     monkeypatch.setattr(fake_llm, "stream", real_stream)
-    fake_llm.enqueue("Whole answer [1].")
+    fake_llm.enqueue("Yuri Ushakov is a Kremlin foreign policy aide [1].")
     session.handle("Who is Yuri Ushakov?")
-    assert "Whole answer" in _output(session)
+    assert "Kremlin foreign policy aide" in _output(session) and len(session.conversation.turns) == 1
 
 
 def test_an_answer_no_source_backs_is_withdrawn_visibly(session, fake_llm):
     fake_llm.enqueue("Paratroopers from Mars took the villages.")
     session.handle("Who took the villages?")
     out = _output(session)
-    assert out.startswith("Paratroopers from Mars took the villages.\n")
     assert "(no source backs this answer) I cannot find the answer in the provided documents." in out
     assert session.last.abstained

@@ -5,7 +5,7 @@ from rag.conversation import Conversation, is_follow_up, standalone_query
 
 @pytest.mark.parametrize("question", [
     "and what about the 20-point plan?", "What about Crimea?", "Why did he say that?",
-    "When did they meet?", "How many?", "Is that confirmed?",
+    "When did they meet?", "How many?", "Is that confirmed?", "Do the sources agree on that?",
 ])
 def test_follow_ups_are_recognised(question):
     assert is_follow_up(question)
