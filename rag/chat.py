@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 from rich.console import Console
@@ -30,6 +31,27 @@ HELP = """Commands:
 Ctrl-C stops an answer; at the prompt, press it twice to leave."""
 
 
+class Loader:
+    """Runs a slow start-up step in a thread; `wait` returns once it is done, or raises its error."""
+
+    def __init__(self, step) -> None:
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(step,), daemon=True)
+        self._thread.start()
+
+    def _run(self, step) -> None:
+        try:
+            step()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by wait()
+            self.error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
 class ChatSession:
     """The REPL's state: the conversation, the console, and what the last answer used."""
 
@@ -39,6 +61,7 @@ class ChatSession:
         self.verbose = verbose
         self.conversation = Conversation(rag)
         self.last: Answer | None = None
+        self.loader: Loader | None = None
 
     def banner(self) -> str:
         store = self.rag.store
@@ -52,10 +75,12 @@ class ChatSession:
             return True
         if line.lower() in ("exit", "quit", "/quit", "/exit"):
             return False
-        if line.startswith("/"):
-            self.command(line)
-            return True
         try:
+            if self.loader:
+                self.loader.wait()
+            if line.startswith("/"):
+                self.command(line)
+                return True
             self.answer(line)
         except RagError as exc:
             self.console.print(Text(f"error: {exc}", style="red"))
@@ -164,13 +189,14 @@ def run_chat(rag: RAG, *, verbose: int = 0) -> None:
     # Rich already leaves out colour when stdout is not a terminal or NO_COLOR is set.
     console = Console(highlight=False, soft_wrap=True)
     session = ChatSession(rag, console=console, verbose=verbose)
-    rag.warm_up()
     if not interactive:
         for line in sys.stdin:
             if not session.handle(line):
                 break
         return
     console.print(Text(session.banner(), style="bold"))
+    # The models load while the person types the first question; that question waits for them.
+    session.loader = Loader(rag.warm_up)
     _loop(session)
 
 

@@ -81,3 +81,18 @@ def test_an_answer_no_source_backs_is_withdrawn_visibly(session, fake_llm):
     out = _output(session)
     assert "(no source backs this answer) I cannot find the answer in the provided documents." in out
     assert session.last.abstained
+
+
+def test_a_failed_background_load_is_reported_in_the_turn(session, fake_llm):
+    from rag.chat import Loader
+    from rag.errors import ModelError
+
+    def fail():
+        raise ModelError("llama.cpp cannot load x.gguf")
+
+    session.loader = Loader(fail)
+    assert session.handle("Who is Yuri Ushakov?") is True
+    assert "error: llama.cpp cannot load x.gguf" in _output(session)
+    fake_llm.enqueue("Yuri Ushakov is a Kremlin foreign policy aide [1].")
+    session.handle("Who is Yuri Ushakov?")
+    assert "Kremlin foreign policy aide" in _output(session)
