@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.text import Text
 
 from .conversation import Conversation
-from .display import passage, quote, source_line
+from .display import passage, sources_block
 from .errors import RagError
 from .pipeline import RAG
 from .types import Answer
@@ -154,18 +154,12 @@ class ChatSession:
         self.show_sources(answer)
 
     def show_sources(self, answer: Answer) -> None:
-        if answer.abstained:
-            return
-        shown = set()
-        for citation in answer.citations:
-            if citation.number not in shown:  # one header per source, then each passage cited from it
-                shown.add(citation.number)
-                line = Text(source_line(citation))
-                line.stylize("bold cyan", 0, len(f"[{citation.number}]"))
-                self.console.print(line)
-            self.console.print(Text("    " + quote(citation.text), style="dim"))
-        for sentence in answer.unsupported:
-            self.console.print(Text(f"unsupported by the sources: {sentence}", style="yellow"))
+        block = Text(sources_block(answer))
+        block.highlight_regex(r"(?m)^\[\d+\]", "bold cyan")
+        block.highlight_regex(r"(?m)^    “.*$", "dim")
+        block.highlight_regex(r"(?m)^unsupported by the sources: .*$", "yellow")
+        if block.plain:
+            self.console.print(block)
 
     def show_passages(self) -> None:
         if self.last is None:
