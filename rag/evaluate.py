@@ -9,7 +9,6 @@ scoring is string matching against the gold answers (see `rag.scoring`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import subprocess
 from collections import defaultdict
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .models import BUNDLED
+from .models import BUNDLED, file_sha256
 from .pipeline import RAG
 from .scoring import Row, Span, contains_answer, exact_match, summarize, token_f1
 from .settings import PROJECT_DIR
@@ -209,8 +208,4 @@ def _model_sha256(rag: RAG) -> str:
     path = getattr(rag.generator, "path", None)
     if path is None:
         return "unknown"
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)

@@ -160,12 +160,15 @@ def _installed(model: BundledModel) -> bool:
 
 
 def _verify(path: Path, model: BundledModel) -> bool:
-    if path.stat().st_size != model.size:
-        return False
+    return path.stat().st_size == model.size and file_sha256(path) == model.sha256
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks."""
     digest = hashlib.sha256()
     for block in _read_blocks(path):
         digest.update(block)
-    return digest.hexdigest() == model.sha256
+    return digest.hexdigest()
 
 
 def _stamp_path(path: Path) -> Path:

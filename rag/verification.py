@@ -41,11 +41,13 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
     """Keep a citation where its source supports the sentence; add one where a source clearly does."""
     citations: dict[tuple[int, int], Citation] = {}
     sentences, unsupported = [], []
+    # Each source's words once, not once per sentence.
+    passages = [content_words(hit.chunk.text) for hit in sources]
     for sentence in split_sentences(text):
         claimed = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         bare = _MARKERS.sub("", sentence).strip()
         words = content_words(bare)
-        scored = [(support(words, hit.chunk.text), number) for number, hit in enumerate(sources, 1)]
+        scored = [(support(words, found), number) for number, found in enumerate(passages, 1)]
         backed = [n for s, n in scored if n in claimed and s >= threshold]
         if not backed:
             best, number = max(scored, default=(0.0, 0))
@@ -84,11 +86,10 @@ def content_words(text: str) -> set[str]:
     return {_normal(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS and (len(t) > 2 or t[0].isdigit())}
 
 
-def support(words: set[str], passage: str) -> float:
-    """Share of `words` found in `passage`; 0 when a number of the sentence is missing from it."""
+def support(words: set[str], found: set[str]) -> float:
+    """Share of a sentence's `words` among a source's words `found`; 0 when one of its numbers is missing."""
     if not words:
         return 0.0
-    found = content_words(passage)
     if any(w[0].isdigit() and w not in found for w in words):
         return 0.0
     return len(words & found) / len(words)
