@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import ann
 from .errors import IndexStateError
 from .types import Chunk
 
@@ -52,14 +53,9 @@ class VectorIndex:
     @classmethod
     def build(cls, spec: IndexSpec, chunks: Sequence[Chunk], vectors: "np.ndarray") -> "VectorIndex":
         """An index of `chunks`, whose rows in `vectors` are unit length."""
-        import faiss
-
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        flat = faiss.IndexFlatIP(spec.dimension)
-        if len(vectors):
-            flat.add(vectors)
-        return cls(spec, chunks, flat)
+        return cls(spec, chunks, ann.build(vectors, spec.dimension))
 
     @property
     def documents(self) -> int:
