@@ -1,55 +1,108 @@
 """Split documents into overlapping chunks sized in the embedder's own tokens.
 
-Each chunk keeps its exact character span in its document. Does not split on semantics
-(sentences or sections beyond what the recursive separators give).
+The splitting is LangChain's `RecursiveCharacterTextSplitter` (separators kept at the end of
+each piece, whitespace stripped), done here on character spans rather than on strings: each
+chunk's span in its document is known by construction, never searched for, so repeated text
+cannot put a chunk in the wrong place. Does not split on semantics (sentences or sections beyond
+what the recursive separators give).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from .types import Chunk, Document
 
 # Paragraphs, then lines, then sentences, then words: the recursive splitter tries them in order.
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
+Span = tuple[int, int]
+
 
 def chunk_documents(documents: Iterable[Document], *, count_tokens: Callable[[str], int],
                     chunk_tokens: int, chunk_overlap: int) -> list[Chunk]:
     """Chunks of every document, in document order, none longer than `chunk_tokens` tokens."""
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    splitter = RecursiveCharacterTextSplitter(
-        separators=SEPARATORS, keep_separator="end", chunk_size=chunk_tokens,
-        chunk_overlap=chunk_overlap, length_function=count_tokens)
-    return [chunk for document in documents for chunk in _chunk(document, splitter)]
-
-
-def _chunk(document: Document, splitter) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    previous_start, previous_end = -1, 0
-    for piece in splitter.split_text(document.text):
-        start = _locate(document.text, piece, previous_start, previous_end)
-        if start < 0:
-            raise AssertionError(f"chunk not found in {document.source} after offset {previous_start}")
-        previous_start, previous_end = start, start + len(piece)
-        chunks.append(Chunk(id=f"{document.id}:{start}", doc_id=document.id, source=document.source,
-                            title=document.title, date=document.date, start=start, end=previous_end, text=piece))
+    # Short pieces (words, single characters) repeat endlessly; count each one once.
+    count = lru_cache(maxsize=1 << 16)(count_tokens)
+    chunks = []
+    for document in documents:
+        for start, end in split_spans(document.text, count=count, size=chunk_tokens, overlap=chunk_overlap):
+            chunks.append(Chunk(id=f"{document.id}:{start}", doc_id=document.id, source=document.source,
+                                title=document.title, date=document.date, start=start, end=end,
+                                text=document.text[start:end]))
     return chunks
 
 
-def _locate(text: str, piece: str, previous_start: int, previous_end: int) -> int:
-    """Where `piece` sits, given the span of the chunk before it (-1 if nowhere).
+def split_spans(text: str, *, count: Callable[[str], int], size: int, overlap: int) -> list[Span]:
+    """The spans of `text` that LangChain's recursive splitter would return as chunks."""
+    return _split(text, (0, len(text)), SEPARATORS, count, size, overlap)
 
-    Text can repeat, so the first match may be too early. A chunk starts after the previous
-    start and reaches past the previous end; among such matches that overlap or touch the
-    previous chunk, the latest is taken, else the first one after it. Either way no text
-    between chunks is skipped.
-    """
-    latest = -1
-    start = text.find(piece, previous_start + 1)
-    while 0 <= start <= previous_end:
-        if start + len(piece) > previous_end:
-            latest = start
-        start = text.find(piece, start + 1)
-    return latest if latest >= 0 else start
+
+def _split(text: str, span: Span, separators: list[str], count, size: int, overlap: int) -> list[Span]:
+    piece = text[span[0]:span[1]]
+    separator, rest = separators[-1], []
+    for i, candidate in enumerate(separators):
+        if not candidate:
+            separator = candidate
+            break
+        if candidate in piece:
+            separator, rest = candidate, separators[i + 1:]
+            break
+    chunks: list[Span] = []
+    small: list[tuple[Span, int]] = []
+    for part in _cut(piece, span[0], separator):
+        tokens = count(text[part[0]:part[1]])
+        if tokens < size:
+            small.append((part, tokens))
+            continue
+        if small:
+            chunks.extend(_merge(text, small, size, overlap))
+            small = []
+        chunks.extend(_split(text, part, rest, count, size, overlap) if rest else [part])
+    if small:
+        chunks.extend(_merge(text, small, size, overlap))
+    return chunks
+
+
+def _cut(piece: str, offset: int, separator: str) -> list[Span]:
+    """Non-empty spans of `piece` cut after each occurrence of `separator` (each character if none)."""
+    if not separator:
+        return [(offset + i, offset + i + 1) for i in range(len(piece))]
+    spans, begin = [], 0
+    found = piece.find(separator)
+    while found >= 0:
+        end = found + len(separator)
+        spans.append((offset + begin, offset + end))
+        begin = end
+        found = piece.find(separator, end)
+    if begin < len(piece):
+        spans.append((offset + begin, offset + len(piece)))
+    return spans
+
+
+def _merge(text: str, parts: list[tuple[Span, int]], size: int, overlap: int) -> list[Span]:
+    """Neighbouring parts joined into chunks of at most `size` tokens, `overlap` tokens shared."""
+    chunks: list[Span] = []
+    current: list[tuple[Span, int]] = []
+    total = 0
+    for part, tokens in parts:
+        if total + tokens > size and current:
+            chunks.extend(_stripped(text, current[0][0][0], current[-1][0][1]))
+            # Drop parts from the front until what is left can be the overlap and the next part fits.
+            while total > overlap or (total + tokens > size and total > 0):
+                total -= current.pop(0)[1]
+        current.append((part, tokens))
+        total += tokens
+    if current:
+        chunks.extend(_stripped(text, current[0][0][0], current[-1][0][1]))
+    return chunks
+
+
+def _stripped(text: str, start: int, end: int) -> list[Span]:
+    """The span without its leading and trailing whitespace; none if nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [(start, end)] if start < end else []

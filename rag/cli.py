@@ -49,15 +49,20 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Embed everything again instead of only new and changed files.")
 @_common
-def index(paths: tuple[Path, ...], index_dir: Path | None, model: str | None, verbose: int) -> None:
-    """Index the .txt and .md files under PATHS (replaces the index)."""
+def index(paths: tuple[Path, ...], rebuild: bool, index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Index the .txt and .md files under PATHS; the index then mirrors them.
+
+    Only new and changed files are embedded; files no longer under PATHS leave the index.
+    """
     rag = _rag(index_dir, model, verbose)
-    report = _index_with_progress(rag, paths)
+    report = _index_with_progress(rag, paths, rebuild=rebuild)
     for skipped in report.skipped:
         click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
     click.echo(f"indexed {report.documents} documents ({report.chunks} chunks) into "
-               f"{report.index_dir} in {report.seconds:.1f} s")
+               f"{report.index_dir} in {report.seconds:.1f} s: {report.changed} new or changed "
+               f"({report.embedded} chunks embedded), {report.dropped} dropped")
 
 
 @cli.command()
@@ -201,9 +206,10 @@ def ensure_index(rag) -> None:
     click.echo(f"Indexed {report.documents} documents ({report.chunks} chunks) in {report.seconds:.1f} s.", err=True)
 
 
-def _index_with_progress(rag, paths: Iterable[Path]):
+def _index_with_progress(rag, paths: Iterable[Path], rebuild: bool = False):
     with _progress("embedding chunks") as update:
-        return rag.index(list(paths), progress=lambda done, total: update(completed=done, total=total))
+        return rag.index(list(paths), rebuild=rebuild,
+                         progress=lambda done, total: update(completed=done, total=total))
 
 
 @contextmanager

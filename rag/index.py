@@ -1,8 +1,13 @@
 """A FAISS index of chunk vectors, stored on disk with the chunk records and the settings that shaped it.
 
-Layout: `DIR/CURRENT` names the live generation `DIR/gen-*/` (vectors.faiss, chunks.jsonl,
-meta.json). A save writes a new generation aside, flushes it, and only then swaps `CURRENT`
-with an atomic rename, so a crash leaves the previous index whole. Exact (flat) search only.
+Layout: `DIR/CURRENT` names the live generation `DIR/gen-*/`: vectors.faiss (the search index,
+of whatever kind `rag.ann` chose), vectors.npy (the raw vectors, kept so an update can reuse
+them without assuming the FAISS index can give them back), chunks.jsonl, and meta.json with the
+settings, the counts and each file's sha256. A save writes a new generation aside, fsyncs every
+file and then meta.json, and only then swaps `CURRENT` with an atomic rename, so a crash at any
+moment leaves the previous index whole; generations a crash left behind are removed by the next
+save. Opening checks the checksums and counts, so a damaged index is an error, never wrong answers.
+One writer at a time: `writer_lock` holds an fcntl lock that the kernel releases if the writer dies.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -28,8 +34,11 @@ from .types import Chunk
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT = 1
-_FILES = ("vectors.faiss", "chunks.jsonl")
+FORMAT = 2
+_SEARCHED = ("vectors.faiss", "chunks.jsonl")
+_GENERATION = re.compile(r"gen-[\w-]+")
+# Directories whose writer lock this process holds, so a save inside an update does not lock twice.
+_held: set[Path] = set()
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,17 @@ class IndexSpec:
 
 
 class VectorIndex:
-    """Chunks and their unit vectors, searched by inner product (cosine similarity)."""
+    """Chunks and their unit vectors, searched by inner product (cosine similarity).
 
-    def __init__(self, spec: IndexSpec, chunks: Sequence[Chunk], faiss_index) -> None:
+    `vectors` holds the raw rows when the index was built here or opened with `with_vectors`;
+    only such an index can be saved.
+    """
+
+    def __init__(self, spec: IndexSpec, chunks: Sequence[Chunk], faiss_index,
+                 vectors: "np.ndarray | None" = None) -> None:
         self.spec = spec
         self.chunks = list(chunks)
+        self.vectors = vectors
         self._faiss = faiss_index
 
     @classmethod
@@ -55,7 +70,7 @@ class VectorIndex:
         """An index of `chunks`, whose rows in `vectors` are unit length."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        return cls(spec, chunks, ann.build(vectors, spec.dimension))
+        return cls(spec, chunks, ann.build(vectors, spec.dimension), vectors)
 
     @property
     def documents(self) -> int:
@@ -75,65 +90,145 @@ class VectorIndex:
     def save(self, directory: Path) -> None:
         """Write the index as a new generation and make it live atomically."""
         import faiss
+        import numpy as np
 
+        if self.vectors is None:
+            raise ValueError("an index opened without its vectors cannot be saved")
         directory.mkdir(parents=True, exist_ok=True)
-        with _writer_lock(directory):
+        with writer_lock(directory):
+            live = remove_stale(directory)
             generation = directory / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
             generation.mkdir()
             try:
-                blobs = {
-                    "vectors.faiss": faiss.serialize_index(self._faiss).tobytes(),
-                    "chunks.jsonl": "".join(json.dumps(_chunk_record(c), ensure_ascii=False) + "\n"
-                                            for c in self.chunks).encode("utf-8"),
-                }
-                for name, blob in blobs.items():
-                    _write_durably(generation / name, blob)
+                with _durable(generation / "vectors.npy") as handle:
+                    np.save(handle, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
+                faiss.write_index(self._faiss, str(generation / "vectors.faiss"))
+                _fsync(generation / "vectors.faiss")
+                with _durable(generation / "chunks.jsonl") as handle:
+                    for chunk in self.chunks:
+                        handle.write((json.dumps(_chunk_record(chunk), ensure_ascii=False) + "\n").encode("utf-8"))
                 meta = {"format": FORMAT, "spec": asdict(self.spec), "chunks": len(self.chunks),
                         "documents": self.documents, "created": dt.datetime.now(dt.UTC).isoformat(),
-                        "sha256": {name: hashlib.sha256(blob).hexdigest() for name, blob in blobs.items()}}
-                _write_durably(generation / "meta.json", json.dumps(meta, indent=2).encode())
-                _fsync_dir(generation)
-                _write_durably(directory / "CURRENT.tmp", generation.name.encode())
+                        "sha256": {name: _sha256(generation / name)
+                                   for name in ("vectors.faiss", "vectors.npy", "chunks.jsonl")}}
+                with _durable(generation / "meta.json") as handle:
+                    handle.write(json.dumps(meta, indent=2).encode())
+                _fsync(generation)
+                with _durable(directory / "CURRENT.tmp") as handle:
+                    handle.write(generation.name.encode())
                 os.replace(directory / "CURRENT.tmp", directory / "CURRENT")
-                _fsync_dir(directory)
+                _fsync(directory)
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
-            for old in directory.glob("gen-*"):
-                if old != generation:
-                    shutil.rmtree(old, ignore_errors=True)
+            if live:
+                shutil.rmtree(directory / live, ignore_errors=True)
 
     @classmethod
-    def open(cls, directory: Path, expect: IndexSpec) -> "VectorIndex":
-        """The live index in `directory`, checked whole and built with `expect`."""
+    def open(cls, directory: Path, expect: IndexSpec, *, with_vectors: bool = False) -> "VectorIndex":
+        """The live index in `directory`, checked whole and built with `expect`.
+
+        `with_vectors` also loads and checks the raw vectors, which an update needs.
+        """
+        if not (directory / "CURRENT").is_file():
+            raise IndexStateError(f"no index at {directory}: run `rag index --index {directory} PATH`")
+        for _ in range(3):
+            live = _live_name(directory)
+            if live is None or not _GENERATION.fullmatch(live):
+                raise _damaged(directory, "CURRENT names no generation")
+            try:
+                return cls._load(directory, directory / live, expect, with_vectors)
+            except FileNotFoundError as exc:
+                # A writer may have swapped in a new generation and removed this one meanwhile.
+                if _live_name(directory) == live:
+                    raise _damaged(directory, f"{Path(exc.filename).name} is missing in {live}") from None
+        raise IndexStateError(f"the index at {directory} keeps changing while it is read; try again")
+
+    @classmethod
+    def _load(cls, directory: Path, generation: Path, expect: IndexSpec, with_vectors: bool) -> "VectorIndex":
         import faiss
         import numpy as np
 
-        rebuild = f"rebuild it: rag index --index {directory} PATH"
-        pointer = directory / "CURRENT"
-        if not pointer.is_file():
-            raise IndexStateError(f"no index at {directory}: run `rag index --index {directory} PATH`")
-        generation = directory / pointer.read_text().strip()
         try:
             meta = json.loads((generation / "meta.json").read_text())
-            blobs = {name: (generation / name).read_bytes() for name in _FILES}
-        except (OSError, ValueError) as exc:
-            raise IndexStateError(f"the index at {directory} is damaged ({exc}); {rebuild}") from None
-        if meta.get("format") != FORMAT:
-            raise IndexStateError(f"the index at {directory} has an old format; {rebuild}")
-        for name, blob in blobs.items():
-            if hashlib.sha256(blob).hexdigest() != meta["sha256"][name]:
-                raise IndexStateError(f"the index file {generation / name} is damaged (checksum mismatch); {rebuild}")
-        spec = IndexSpec(**meta["spec"])
+            if meta.get("format") != FORMAT:
+                raise IndexStateError(f"the index at {directory} has an old format; {_rebuild(directory)}")
+            spec = IndexSpec(**meta["spec"])
+            count, sums = int(meta["chunks"]), dict(meta["sha256"])
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise _damaged(directory, f"meta.json unreadable: {type(exc).__name__}") from None
         if spec != expect:
             raise IndexStateError(f"the index at {directory} was built with {_describe(spec)}, "
-                                  f"but this run uses {_describe(expect)}; {rebuild}")
-        chunks = [_chunk_from_record(json.loads(line)) for line in blobs["chunks.jsonl"].decode().splitlines()]
-        flat = faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8))
-        if flat.ntotal != len(chunks) or len(chunks) != meta["chunks"]:
-            raise IndexStateError(f"the index at {directory} holds {flat.ntotal} vectors for "
-                                  f"{len(chunks)} chunks; {rebuild}")
-        return cls(spec, chunks, flat)
+                                  f"but this run uses {_describe(expect)}; {_rebuild(directory)}")
+        for name in (*_SEARCHED, *(("vectors.npy",) if with_vectors else ())):
+            if _sha256(generation / name) != sums.get(name):
+                raise _damaged(directory, f"{name} does not match its checksum")
+        try:
+            lines = (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+            chunks = [_chunk_from_record(json.loads(line)) for line in lines]
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise _damaged(directory, f"chunks.jsonl unreadable: {type(exc).__name__}") from None
+        try:
+            searched = faiss.read_index(str(generation / "vectors.faiss"))
+        except RuntimeError:
+            raise _damaged(directory, "vectors.faiss unreadable") from None
+        vectors = np.load(generation / "vectors.npy", allow_pickle=False) if with_vectors else None
+        counts = {searched.ntotal, len(chunks), count, *(() if vectors is None else (len(vectors),))}
+        if counts != {count}:
+            raise _damaged(directory, f"{searched.ntotal} vectors for {len(chunks)} chunks, {count} expected")
+        dimensions = {searched.d, *(() if vectors is None else (vectors.shape[-1],))}
+        if dimensions != {spec.dimension}:
+            raise _damaged(directory, f"vectors of {sorted(dimensions)} dimensions, {spec.dimension} expected")
+        return cls(spec, chunks, searched, vectors)
+
+
+@contextmanager
+def writer_lock(directory: Path) -> Iterator[None]:
+    """Hold the one writer's lock on `directory`, or fail at once with a message saying who has it."""
+    key = directory.resolve()
+    if key in _held:
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexStateError(f"another `rag index` is writing to {directory}; wait for it to finish") from None
+        _held.add(key)
+        try:
+            yield
+        finally:
+            _held.discard(key)
+
+
+def remove_stale(directory: Path) -> str | None:
+    """Remove the generations that `CURRENT` does not name (what crashed writers left); the live name.
+
+    Call it only while holding `writer_lock`: a writer's new generation is not yet named.
+    """
+    live = _live_name(directory)
+    for stale in directory.glob("gen-*"):
+        if stale.name != live:
+            shutil.rmtree(stale, ignore_errors=True)
+    return live
+
+
+def _live_name(directory: Path) -> str | None:
+    try:
+        return (directory / "CURRENT").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _rebuild(directory: Path) -> str:
+    return f"rebuild it: rag index --rebuild --index {directory} PATH"
+
+
+def _damaged(directory: Path, detail: str) -> IndexStateError:
+    return IndexStateError(f"the index at {directory} is damaged ({detail}); {_rebuild(directory)}")
 
 
 def _describe(spec: IndexSpec) -> str:
@@ -149,29 +244,30 @@ def _chunk_record(chunk: Chunk) -> dict:
 
 def _chunk_from_record(record: dict) -> Chunk:
     date = dt.date.fromisoformat(record["date"]) if record["date"] else None
-    return Chunk(**{**record, "date": date})
+    chunk = Chunk(**{**record, "date": date})
+    if chunk.end - chunk.start != len(chunk.text):
+        raise ValueError("a chunk's span does not fit its text")
+    return chunk
 
 
-def _write_durably(path: Path, blob: bytes) -> None:
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@contextmanager
+def _durable(path: Path) -> Iterator:
+    """A new file whose writes are on disk when the block ends."""
     with open(path, "wb") as handle:
-        handle.write(blob)
+        yield handle
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-@contextmanager
-def _writer_lock(directory: Path) -> Iterator[None]:
-    with open(directory / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexStateError(f"another `rag index` is writing to {directory}; wait for it to finish") from None
-        yield

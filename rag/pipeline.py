@@ -7,36 +7,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import retrieval
-from .chunking import chunk_documents
 from .citations import is_refusal, normalize_markers
-from .documents import Skipped, load_documents
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import ConfigError, InputError
 from .generation import Generator, LlamaCppGenerator
 from .index import IndexSpec, VectorIndex
+from .indexing import IndexReport, update_index
 from .models import resolve_model
 from .prompting import REFUSAL, build_prompt, merge_overlapping
 from .settings import Settings
 from .verification import verify
 from .types import Answer, Hit, Timings
-
-_EMBED_BATCH = 64
-
-
-@dataclass(frozen=True)
-class IndexReport:
-    """What `RAG.index` did."""
-
-    index_dir: Path
-    documents: int
-    chunks: int
-    skipped: tuple[Skipped, ...] = field(default=())
-    seconds: float = 0.0
 
 
 class RAG:
@@ -91,35 +76,17 @@ class RAG:
     def has_index(self) -> bool:
         return (self.settings.index_dir / "CURRENT").is_file()
 
-    def index(self, paths: Iterable[str | Path], *,
+    def index(self, paths: Iterable[str | Path], *, rebuild: bool = False,
               progress: Callable[[int, int], None] | None = None) -> IndexReport:
-        """Load, chunk and embed every document under `paths`, replacing the index atomically."""
-        started = time.perf_counter()
-        paths = list(paths)
-        documents, skipped = load_documents(paths)
-        if not documents:
-            raise InputError("no readable text documents in " + ", ".join(map(str, paths))
-                             + "; give .txt or .md files in UTF-8")
-        s = self.settings
-        if s.chunk_tokens + 2 > self.embedder.max_tokens:
-            # The embedder adds two special tokens and silently truncates past its maximum.
-            raise ConfigError(f"chunk_tokens ({s.chunk_tokens}) must be at most {self.embedder.max_tokens - 2} "
-                              f"for {self.embedder.name}")
-        chunks = chunk_documents(documents, count_tokens=self.embedder.count_tokens,
-                                 chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap)
-        vectors = []
-        for begin in range(0, len(chunks), _EMBED_BATCH):
-            batch = chunks[begin:begin + _EMBED_BATCH]
-            vectors.append(self.embedder.embed([c.text for c in batch]))
-            if progress:
-                progress(begin + len(batch), len(chunks))
-        import numpy as np
+        """Index the documents under `paths`, embedding only new and changed ones (all with `rebuild`).
 
-        index = VectorIndex.build(self._spec(), chunks, np.concatenate(vectors))
-        index.save(s.index_dir)
-        self._index, self._keyword_index = index, None
-        return IndexReport(index_dir=s.index_dir, documents=len(documents), chunks=len(chunks),
-                           skipped=tuple(skipped), seconds=time.perf_counter() - started)
+        The index then mirrors `paths`: documents not under them are dropped. The new index is
+        swapped in atomically, so an interrupted run leaves the previous one whole.
+        """
+        self._index, report = update_index(self.settings.index_dir, paths, self.embedder, self._spec(),
+                                           rebuild=rebuild, progress=progress)
+        self._keyword_index = None
+        return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The chunks that best match `question`, best first."""

@@ -47,7 +47,8 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     documents, skipped = load_documents([tmp_path])
     assert sorted(d.source.rsplit("/", 1)[1] for d in documents) == ["copy.md", "nested.md"]
     reasons = {s.path.rsplit("/", 1)[1]: s.reason for s in skipped}
-    assert reasons == {"empty.txt": "empty", "binary.txt": "binary", "latin1.txt": "not UTF-8 text",
+    assert reasons == {"empty.txt": "empty", "binary.txt": "binary",
+                       "latin1.txt": "not UTF-8 text (byte 0xe9 at offset 3); convert it, e.g. iconv -f latin1 -t utf-8",
                        "good.txt": "duplicate of a file already loaded"}
 
 

@@ -1,0 +1,137 @@
+"""Bring the index in line with the documents under some paths, embedding only what changed.
+
+A document is identified by its resolved path, and its version by the hash of its content
+(`Document.id`). A chunk's id is `<content hash>:<start offset>`, so a document whose content is
+already in the index keeps its chunks, their ids and their vectors, and is not embedded again
+(even when it was moved or renamed). New and changed documents are chunked and embedded;
+documents that are no longer under the paths are dropped: the index mirrors the paths given.
+`rebuild` ignores the old index and embeds everything.
+
+An index built with another embedder or other chunk settings cannot be updated, since its
+vectors mean something else: that is an error asking for `--rebuild`, not a silent re-embedding
+of the whole corpus. The update holds the writer lock from start to end, so a second writer is
+turned away before it embeds anything. Does not keep the BM25 keyword index on disk: it is
+rebuilt in memory by each process that searches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .chunking import chunk_documents
+from .documents import Skipped, load_documents
+from .embeddings import Embedder
+from .errors import ConfigError, InputError
+from .index import IndexSpec, VectorIndex, remove_stale, writer_lock
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+_EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What an index run did: what the index now holds, and what had to be embedded for it."""
+
+    index_dir: Path
+    documents: int
+    chunks: int
+    skipped: tuple[Skipped, ...] = field(default=())
+    seconds: float = 0.0
+    changed: int = 0    # documents new or changed since the last run, so embedded now
+    embedded: int = 0   # chunks embedded now
+    dropped: int = 0    # documents of the last index that are gone, or changed into a new version
+
+
+def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
+                 rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
+                 ) -> tuple[VectorIndex, IndexReport]:
+    """Index the documents under `paths` into `directory`, reusing what the live index already holds."""
+    started = time.perf_counter()
+    paths = list(paths)
+    if spec.chunk_tokens + 2 > embedder.max_tokens:
+        # The embedder adds two special tokens and silently truncates past its maximum.
+        raise ConfigError(f"chunk_tokens ({spec.chunk_tokens}) must be at most {embedder.max_tokens - 2} "
+                          f"for {embedder.name}")
+    documents, skipped = load_documents(paths)
+    if not documents:
+        raise InputError("no readable text documents in " + ", ".join(map(str, paths))
+                         + "; give .txt or .md files in UTF-8")
+    log.info("loaded %d documents (%d files skipped)", len(documents), len(skipped))
+    with writer_lock(directory):
+        old = None
+        if not rebuild and (directory / "CURRENT").is_file():
+            old = VectorIndex.open(directory, spec, with_vectors=True)
+        kept = _rows_by_document(old.chunks if old else [])
+        fresh = [d for d in documents if d.id not in kept]
+        dropped = len(set(kept) - {d.id for d in documents})
+        new_chunks = chunk_documents(fresh, count_tokens=embedder.count_tokens,
+                                     chunk_tokens=spec.chunk_tokens, chunk_overlap=spec.chunk_overlap)
+        log.info("%d documents unchanged, %d new or changed (%d chunks to embed), %d dropped",
+                 len(documents) - len(fresh), len(fresh), len(new_chunks), dropped)
+        new_vectors = _embed(embedder, new_chunks, progress)
+        chunks, vectors = _assemble(documents, old, kept, new_chunks, new_vectors)
+        if old is not None and chunks == old.chunks:
+            log.info("the index is up to date")
+            remove_stale(directory)
+            index = old
+        else:
+            log.info("writing the index: %d chunks", len(chunks))
+            index = VectorIndex.build(spec, chunks, vectors)
+            index.save(directory)
+    report = IndexReport(index_dir=directory, documents=len(documents), chunks=len(chunks),
+                         skipped=tuple(skipped), seconds=time.perf_counter() - started,
+                         changed=len(fresh), embedded=len(new_chunks), dropped=dropped)
+    return index, report
+
+
+def _rows_by_document(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        rows.setdefault(chunk.doc_id, []).append(row)
+    return rows
+
+
+def _embed(embedder: Embedder, chunks: Sequence[Chunk], progress: Callable[[int, int], None] | None):
+    import numpy as np
+
+    batches = [np.zeros((0, embedder.dimension), dtype=np.float32)]
+    if chunks:
+        log.info("embedding %d chunks", len(chunks))
+    for begin in range(0, len(chunks), _EMBED_BATCH):
+        batch = chunks[begin:begin + _EMBED_BATCH]
+        batches.append(np.asarray(embedder.embed([c.text for c in batch]), dtype=np.float32))
+        done = begin + len(batch)
+        log.info("embedded %d/%d chunks", done, len(chunks))
+        if progress:
+            progress(done, len(chunks))
+    return np.concatenate(batches)
+
+
+def _assemble(documents: Sequence[Document], old: VectorIndex | None, kept: dict[str, list[int]],
+              new_chunks: Sequence[Chunk], new_vectors):
+    """Every document's chunks in document order, and their vectors: reused rows or new ones."""
+    import numpy as np
+
+    base = 0 if old is None else len(old.chunks)
+    new_rows = _rows_by_document(new_chunks)
+    chunks: list[Chunk] = []
+    order: list[int] = []
+    for document in documents:
+        if document.id in kept:
+            rows = kept[document.id]
+            # Same content, so same chunks; only where the file lives (and so its title) may differ.
+            chunks.extend(replace(old.chunks[r], source=document.source, title=document.title,
+                                  date=document.date) for r in rows)
+            order.extend(rows)
+        else:
+            rows = new_rows.get(document.id, [])
+            chunks.extend(new_chunks[r] for r in rows)
+            order.extend(base + r for r in rows)
+    pool = new_vectors if old is None else np.concatenate([old.vectors, new_vectors])
+    return chunks, pool[np.asarray(order, dtype=np.int64)]
