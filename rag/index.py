@@ -152,13 +152,14 @@ class VectorIndex:
         try:
             meta = json.loads((generation / "meta.json").read_text())
             if meta.get("format") != FORMAT:
-                raise IndexStateError(f"the index at {directory} has an old format; {_rebuild(directory)}")
+                raise IndexStateError(f"the index at {directory} has format {meta.get('format')}, but this "
+                                      f"version reads format {FORMAT}; {_rebuild(directory)}")
             spec = IndexSpec(**meta["spec"])
             count, sums = int(meta["chunks"]), dict(meta["sha256"])
         except FileNotFoundError:
             raise
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise _damaged(directory, f"meta.json unreadable: {type(exc).__name__}") from None
+            raise _damaged(directory, f"meta.json is unreadable or incomplete: {type(exc).__name__}") from None
         if spec != expect:
             raise IndexStateError(f"the index at {directory} was built with {_describe(spec)}, "
                                   f"but this run uses {_describe(expect)}; {_rebuild(directory)}")
@@ -169,7 +170,7 @@ class VectorIndex:
             lines = (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
             chunks = [_chunk_from_record(json.loads(line)) for line in lines]
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise _damaged(directory, f"chunks.jsonl unreadable: {type(exc).__name__}") from None
+            raise _damaged(directory, f"chunks.jsonl holds a bad record: {type(exc).__name__}") from None
         try:
             searched = faiss.read_index(str(generation / "vectors.faiss"))
         except RuntimeError:
