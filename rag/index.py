@@ -238,7 +238,7 @@ def _describe(spec: IndexSpec) -> str:
 
 
 def _chunk_record(chunk: Chunk) -> dict:
-    record = asdict(chunk)
+    record = dict(vars(chunk))  # not `asdict`, whose deep copy dominates writing a big index
     record["date"] = chunk.date.isoformat() if chunk.date else None
     return record
 

@@ -100,17 +100,17 @@ def _rows_by_document(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
 def _embed(embedder: Embedder, chunks: Sequence[Chunk], progress: Callable[[int, int], None] | None):
     import numpy as np
 
-    batches = [np.zeros((0, embedder.dimension), dtype=np.float32)]
+    vectors = np.empty((len(chunks), embedder.dimension), dtype=np.float32)
     if chunks:
         log.info("embedding %d chunks", len(chunks))
     for begin in range(0, len(chunks), _EMBED_BATCH):
         batch = chunks[begin:begin + _EMBED_BATCH]
-        batches.append(np.asarray(embedder.embed([c.text for c in batch]), dtype=np.float32))
+        vectors[begin:begin + len(batch)] = embedder.embed([c.text for c in batch])
         done = begin + len(batch)
         log.info("embedded %d/%d chunks", done, len(chunks))
         if progress:
             progress(done, len(chunks))
-    return np.concatenate(batches)
+    return vectors
 
 
 def _assemble(documents: Sequence[Document], old: VectorIndex | None, kept: dict[str, list[int]],
@@ -118,20 +118,27 @@ def _assemble(documents: Sequence[Document], old: VectorIndex | None, kept: dict
     """Every document's chunks in document order, and their vectors: reused rows or new ones."""
     import numpy as np
 
-    base = 0 if old is None else len(old.chunks)
     new_rows = _rows_by_document(new_chunks)
     chunks: list[Chunk] = []
-    order: list[int] = []
+    reused: list[tuple[int, int]] = []  # (position in the result, row in the old vectors)
+    fresh: list[tuple[int, int]] = []   # (position in the result, row in the new vectors)
     for document in documents:
         if document.id in kept:
-            rows = kept[document.id]
-            # Same content, so same chunks; only where the file lives (and so its title) may differ.
-            chunks.extend(replace(old.chunks[r], source=document.source, title=document.title,
-                                  date=document.date) for r in rows)
-            order.extend(rows)
+            for row in kept[document.id]:
+                reused.append((len(chunks), row))
+                # Same content, so same chunks; only where the file lives (and so its title) may differ.
+                chunks.append(replace(old.chunks[row], source=document.source, title=document.title,
+                                      date=document.date))
         else:
-            rows = new_rows.get(document.id, [])
-            chunks.extend(new_chunks[r] for r in rows)
-            order.extend(base + r for r in rows)
-    pool = new_vectors if old is None else np.concatenate([old.vectors, new_vectors])
-    return chunks, pool[np.asarray(order, dtype=np.int64)]
+            for row in new_rows.get(document.id, []):
+                fresh.append((len(chunks), row))
+                chunks.append(new_chunks[row])
+    if not reused and len(fresh) == len(new_vectors):
+        return chunks, new_vectors  # a first run or a rebuild: already in order
+    # Filled in place: a big index is not copied more than once.
+    vectors = np.empty((len(chunks), new_vectors.shape[1]), dtype=np.float32)
+    for pairs, source in ((reused, old.vectors if old else None), (fresh, new_vectors)):
+        if pairs:
+            positions, rows = np.asarray(pairs, dtype=np.int64).T
+            vectors[positions] = source[rows]
+    return chunks, vectors

@@ -5,6 +5,7 @@ The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -159,10 +160,16 @@ class RAG:
                          chunk_tokens=self.settings.chunk_tokens, chunk_overlap=self.settings.chunk_overlap)
 
 
+# Control characters (tab and newline aside) and lone surrogates: invisible, mangled by terminals
+# and tokenizers, and a surrogate cannot even be encoded to reach the model.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _check_question(question: str) -> str:
-    if not question or not question.strip():
+    question = _UNPRINTABLE.sub("", question or "").strip()
+    if not question:
         raise InputError("the question is empty: type a question")
-    return question.strip()
+    return question
 
 
 def _validate(settings: Settings) -> None:
