@@ -1,0 +1,56 @@
+"""A 50 MB text file is indexed in bounded time and memory.
+
+It runs here, with the slower tests, because it takes about half a minute; it embeds with the
+fake embedder (MiniLM would need an hour for 90,000 chunks on two cores), so what it measures is
+this project's own loading, chunking, index building and writing.
+"""
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def test_a_50_mb_file_is_indexed_in_bounded_memory(tmp_path):
+    words = (SEEDS / "000_38b3d92c6adbb77d.txt").read_text().split()
+    rng = random.Random(0)
+    block = "".join(" ".join(rng.choices(words, k=90)) + ".\n\n" for _ in range(2000))
+    big = tmp_path / "corpus" / "big.txt"
+    big.parent.mkdir()
+    with open(big, "w") as handle:
+        for _ in range(50 * 2**20 // len(block) + 1):
+            handle.write(block)
+    size = big.stat().st_size
+    script = textwrap.dedent(f"""
+        import json, sys, time
+        sys.path.insert(0, {str(TESTS)!r})
+        from pathlib import Path
+        from fakes import FakeEmbedder
+        from rag.index import IndexSpec, VectorIndex
+        from rag.indexing import update_index
+
+        started = time.perf_counter()
+        spec = IndexSpec(FakeEmbedder.name, FakeEmbedder.dimension, 128, 24)
+        index, report = update_index(Path({str(tmp_path / 'index')!r}), [{str(big.parent)!r}], FakeEmbedder(), spec)
+        seconds = time.perf_counter() - started
+        del index
+        reopened = VectorIndex.open(Path({str(tmp_path / 'index')!r}), spec)
+        print(json.dumps({{"seconds": seconds, "chunks": report.chunks,
+                          "reopened": len(reopened.chunks)}}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(f"{size / 2**20:.0f} MB file: {figures['chunks']} chunks in {figures['seconds']:.1f} s, "
+          f"peak memory {peak / 2**20:.0f} MB")
+    assert size >= 50 * 2**20
+    assert figures["chunks"] == figures["reopened"] > 50_000
+    # The text, the chunks, the vectors and FAISS's copy of them: about 14 times the file here.
+    assert peak < 20 * size
