@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -31,6 +32,30 @@ class Generator(Protocol):
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
         """The reply to `messages`, as text pieces in the order they are generated."""
+
+
+@dataclass(frozen=True)
+class LlamaCounters:
+    """llama.cpp's running totals for one loaded model; subtract two readings to time one reply."""
+
+    prompt_tokens: int
+    prompt_seconds: float
+    generated_tokens: int
+    generation_seconds: float
+
+    def __sub__(self, earlier: "LlamaCounters") -> "LlamaCounters":
+        return LlamaCounters(self.prompt_tokens - earlier.prompt_tokens, self.prompt_seconds - earlier.prompt_seconds,
+                             self.generated_tokens - earlier.generated_tokens,
+                             self.generation_seconds - earlier.generation_seconds)
+
+
+def read_counters(llama) -> LlamaCounters:
+    """The counters of a `llama_cpp.Llama`: prompt tokens are those evaluated, not those reused from the KV cache."""
+    import llama_cpp
+
+    perf = llama_cpp.llama_perf_context(llama.ctx)
+    return LlamaCounters(prompt_tokens=perf.n_p_eval, prompt_seconds=perf.t_p_eval_ms / 1000,
+                         generated_tokens=perf.n_eval, generation_seconds=perf.t_eval_ms / 1000)
 
 
 class LlamaCppGenerator:
@@ -60,6 +85,10 @@ class LlamaCppGenerator:
             text = piece["choices"][0]["text"]
             if text:
                 yield text
+
+    def counters(self) -> LlamaCounters:
+        """llama.cpp's running totals for this model (loads it if it is not loaded yet)."""
+        return read_counters(self._llama)
 
     def _tokens(self, messages: Sequence[Message]) -> list[int]:
         prompt = self._formatter(messages=list(messages)).prompt
