@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test test-unit test-e2e
+.PHONY: setup chat test test-unit test-e2e bench
 
 setup: $(VENV)/.installed
 
@@ -28,3 +28,11 @@ test-unit: setup
 
 test-e2e: setup
 	$(BIN)/python -m pytest -q -m e2e
+
+# Speed benchmarks (README, Benchmarks); `make bench BENCH=--quick` for a smoke test.
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(BENCH)
