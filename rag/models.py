@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 _GGUF_MAGIC = b"GGUF"
+# Magic, version (u32), tensor count (u64), metadata count (u64).
+_GGUF_HEADER = 24
+_GGUF_VERSIONS = (2, 3)
 _BLOCK = 1 << 22
 
 
@@ -105,9 +108,12 @@ def assemble(parts: list[Path], target: Path, *, size: int, sha256: str, fix: st
     try:
         with open(partial, "wb") as out:
             for part in parts:
-                for block in _read_blocks(part):
-                    digest.update(block)
-                    out.write(block)
+                try:
+                    for block in _read_blocks(part):
+                        digest.update(block)
+                        out.write(block)
+                except FileNotFoundError:
+                    raise ModelError(f"a part of {target.stem} is missing ({part}): {fix}") from None
             out.flush()
             os.fsync(out.fileno())
         got = partial.stat().st_size
@@ -176,8 +182,9 @@ def _stamp_path(path: Path) -> Path:
 
 
 def _fingerprint(path: Path) -> dict:
+    # ctime too: a tool can write a file and then restore its mtime, but any change sets the ctime.
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns, "inode": stat.st_ino}
 
 
 def _write_stamp(path: Path, model: BundledModel) -> None:
@@ -196,9 +203,21 @@ def _stamp_matches(path: Path, model: BundledModel) -> bool:
 
 
 def _check_gguf(path: Path) -> None:
+    """The header of a user's file: the magic, a version llama.cpp reads, and the counts after it.
+
+    A user's file has no checksum to compare; a file cut short after its header is caught by
+    llama.cpp's loader, which reads the tensor table, and is reported as a `ModelError` then.
+    """
     with open(path, "rb") as handle:
-        if handle.read(4) != _GGUF_MAGIC:
-            raise ModelError(f"{path} is not a GGUF model file; give a .gguf file made for llama.cpp")
+        header = handle.read(_GGUF_HEADER)
+    if header[:4] != _GGUF_MAGIC:
+        raise ModelError(f"{path} is not a GGUF model file; give a .gguf file made for llama.cpp")
+    if len(header) < _GGUF_HEADER:
+        raise ModelError(f"cannot load {path}: it is cut short ({len(header)} bytes); copy it again")
+    version = int.from_bytes(header[4:8], "little")
+    if version not in _GGUF_VERSIONS:
+        raise ModelError(f"cannot load {path}: GGUF version {version} is not one llama.cpp reads "
+                         f"({' or '.join(map(str, _GGUF_VERSIONS))}); convert it with a current llama.cpp")
 
 
 def _dropped(models_dir: Path) -> list[Path]:
