@@ -49,23 +49,6 @@ def test_binary_non_utf8_and_empty_files_are_skipped_with_reasons(tmp_path, corp
                                              "convert it, e.g. iconv -f latin1 -t utf-8"}
 
 
-def test_ten_thousand_small_files_are_all_indexed(tmp_path):
-    folder = tmp_path / "many"
-    for group in range(100):
-        (folder / f"{group:03d}").mkdir(parents=True)
-        for item in range(100):
-            (folder / f"{group:03d}" / f"{item:03d}.txt").write_text(f"Note {group}-{item}: the front moved near Kupiansk.\n")
-    started = time.perf_counter()
-    index, report = _index(tmp_path, folder)
-    took = time.perf_counter() - started
-    assert (report.documents, report.chunks, report.skipped) == (10_000, 10_000, ())
-    assert len({c.doc_id for c in index.chunks}) == 10_000
-    print(f"10,000 files indexed in {took:.1f} s")  # shown with -s, for the closing note
-    embedder = FakeEmbedder()
-    _, again = update_index(tmp_path / "index", [folder], embedder, SPEC)
-    assert embedder.calls == [] and again.documents == 10_000
-
-
 def test_symlink_loops_end_and_linked_folders_are_read_once(tmp_path, corpus):
     outside = tmp_path / "outside"
     outside.mkdir()
