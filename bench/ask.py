@@ -22,12 +22,16 @@ from .measure import ROOT, Child, forbid_network, gold_questions, p50, p95, run_
 
 def run(options: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory(prefix="rag-bench-ask-") as scratch:
-        prompts = Path(scratch) / "prompts.json"
-        ours = run_child(worker("ask", "ours", "--model", options.model, "--questions", options.questions,
-                                "--index", Path(scratch) / "index", "--prompts", prompts))
-        raw = run_child(worker("ask", "raw", "--prompts", prompts))
+        ours = run_ours(options, Path(scratch))
+        raw = run_child(worker("ask", "raw", "--prompts", Path(scratch) / "prompts.json"))
     options.ours = ours
     return section(ours, raw)
+
+
+def run_ours(options: argparse.Namespace, scratch: Path) -> Child:
+    """Ours in its own process; the messages it sent go to `scratch/prompts.json`."""
+    return run_child(worker("ask", "ours", "--model", options.model, "--questions", options.questions,
+                            "--index", scratch / "index", "--prompts", scratch / "prompts.json"))
 
 
 def section(ours: Child, raw: Child) -> str:

@@ -16,7 +16,9 @@ tokenizer is replaced, and the worker fails on any attempt to open a connection.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
 from .measure import ROOT, forbid_network, gold_questions, p50, p95, run_child, table, worker, write_json
 
@@ -27,10 +29,10 @@ CHUNK_TOKENS, CHUNK_OVERLAP = 128, 24
 def run(options: argparse.Namespace) -> str:
     ours = getattr(options, "ours", None)
     if ours is None:
-        from . import ask
+        from .ask import run_ours
 
-        ask.run(options)
-        ours = options.ours
+        with tempfile.TemporaryDirectory(prefix="rag-bench-peer-") as scratch:
+            ours = run_ours(options, Path(scratch))
     peer = run_child(worker("peer", "--model", options.model, "--questions", options.questions,
                             "--threads", ours.data["threads"]))
     rows = []
@@ -61,6 +63,7 @@ def peer_worker(args: argparse.Namespace) -> None:
     from llama_cpp import Llama
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
     from llama_index.core import Settings, SimpleDirectoryReader, StorageContext, VectorStoreIndex, set_global_tokenizer
+    from llama_index.core.node_parser import SentenceSplitter
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.llms.llama_cpp import LlamaCPP
     from llama_index.vector_stores.faiss import FaissVectorStore
@@ -76,6 +79,7 @@ def peer_worker(args: argparse.Namespace) -> None:
     minilm = bundled_embedder_dir()
     word_pieces = Tokenizer.from_file(str(minilm / "tokenizer.json"))
     word_pieces.no_truncation()
+    word_pieces.no_padding()
     set_global_tokenizer(lambda text: word_pieces.encode(text, add_special_tokens=False).ids)
     chat = _chat_template(Llama, Jinja2ChatFormatter, gguf)
 
@@ -90,7 +94,10 @@ def peer_worker(args: argparse.Namespace) -> None:
         messages_to_prompt=lambda messages: chat([{"role": m.role.value, "content": m.content} for m in messages]),
         completion_to_prompt=lambda completion: chat([{"role": "user", "content": completion}]),
         verbose=False)
-    Settings.chunk_size, Settings.chunk_overlap = CHUNK_TOKENS, CHUNK_OVERLAP
+    # Chunk sizes count body text only, as ours do; by default LlamaIndex also counts the file path
+    # it prepends to each chunk, which would leave less text per chunk than ours.
+    Settings.node_parser = SentenceSplitter(chunk_size=CHUNK_TOKENS, chunk_overlap=CHUNK_OVERLAP,
+                                            include_metadata=False)
     Settings.embed_model.get_text_embedding("warm up")
     load_s = time.perf_counter() - started
 

@@ -5,11 +5,14 @@ import pytest
 from rag import ann
 
 
-def _clustered(count: int, *, seed: int, dimension: int = 64, topics: int = 50) -> np.ndarray:
-    """Unit vectors around a fixed set of topic centres, like sentence embeddings of a corpus."""
+def _clustered(count: int, *, seed: int, dimension: int = 64, topics: int = 200) -> np.ndarray:
+    """Unit vectors around a fixed set of topic centres, like sentence embeddings of a corpus.
+
+    The topics overlap enough that the 10 nearest neighbours often span several IVF lists.
+    """
     centres = np.random.default_rng(0).standard_normal((topics, dimension))
     rng = np.random.default_rng(seed)
-    vectors = centres[rng.integers(0, topics, count)] + 0.6 * rng.standard_normal((count, dimension))
+    vectors = centres[rng.integers(0, topics, count)] + rng.standard_normal((count, dimension))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors.astype(np.float32)
 
@@ -30,14 +33,18 @@ def test_build_follows_the_layout_by_size():
     assert ann.build(vectors[:0], 64).ntotal == 0
 
 
+def _recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact)]))
+
+
 def test_ivf_finds_what_flat_finds_on_clustered_data():
-    vectors, queries = _clustered(20_000, seed=1), _clustered(200, seed=2)
-    layout = ann.Layout(lists=128, probes=16)
+    vectors, queries = _clustered(10_000, seed=1), _clustered(200, seed=2)
     exact = ann.build(vectors, 64, ann.Layout()).search(queries, 10)[1]
-    index = ann.build(vectors, 64, layout)
-    found = index.search(queries, 10)[1]
-    recall = np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact)])
-    assert recall >= 0.95
+    index = ann.build(vectors, 64, ann.Layout(lists=64, probes=16))
+    assert _recall(index.search(queries, 10)[1], exact) >= 0.95
+    # Probing one list misses neighbours across list borders: the data is not too easy to tell.
+    index.nprobe = 1
+    assert _recall(index.search(queries, 10)[1], exact) < 0.9
     # The scores are cosines, as from the flat index.
     scores, ids = index.search(queries[:1], 1)
     assert scores[0][0] == pytest.approx(float(vectors[ids[0][0]] @ queries[0]), abs=1e-5)
