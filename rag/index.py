@@ -16,6 +16,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -33,6 +34,8 @@ from .types import Chunk
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 FORMAT = 2
 _SEARCHED = ("vectors.faiss", "chunks.jsonl")
@@ -118,6 +121,7 @@ class VectorIndex:
                     handle.write(generation.name.encode())
                 os.replace(directory / "CURRENT.tmp", directory / "CURRENT")
                 _fsync(directory)
+                log.info("%s is live", generation.name)
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
