@@ -25,6 +25,7 @@ def run(options: argparse.Namespace) -> str:
         ours = run_ours(options, Path(scratch))
         raw = run_child(worker("ask", "raw", "--prompts", Path(scratch) / "prompts.json"))
     options.ours = ours
+    options.records.update(ours=ours.data, raw_llama_cpp=raw.data)
     return section(ours, raw)
 
 

@@ -35,6 +35,7 @@ def run(options: argparse.Namespace) -> str:
             ours = run_ours(options, Path(scratch))
     peer = run_child(worker("peer", "--model", options.model, "--questions", options.questions,
                             "--threads", ours.data["threads"]))
+    options.records.update(ours=ours.data, llamaindex=peer.data)
     rows = []
     for name, child in (("ours (rag)", ours), ("LlamaIndex", peer)):
         records = child.data["questions"]

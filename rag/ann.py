@@ -42,8 +42,8 @@ def layout_for(count: int) -> Layout:
     if count < FLAT_LIMIT:
         return Layout()
     lists = 2 ** round(math.log2(math.sqrt(count)))
-    # Probing a fixed share of the clusters keeps recall@10 at 0.95 or better as the index grows.
-    return Layout(lists=lists, probes=max(8, lists // 32))
+    # One list in 16: at 100k (256 lists) 16 probes gave recall@10 0.96 in 0.9 ms, 8 probes only 0.89.
+    return Layout(lists=lists, probes=max(16, lists // 16))
 
 
 def build(vectors: "np.ndarray", dimension: int, layout: Layout | None = None):
