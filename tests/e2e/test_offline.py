@@ -52,7 +52,8 @@ def test_index_ask_and_eval_never_touch_the_network(real_env, tmp_path, seeds):
     guard.mkdir()
     (guard / "sitecustomize.py").write_text(SITECUSTOMIZE)
     attempts, guarded = tmp_path / "attempts.jsonl", tmp_path / "guarded.txt"
-    env = {**os.environ, **real_env, "RAG_INDEX_DIR": str(tmp_path / "index"),
+    # One llama.cpp thread: on two shared cores, two threads wait on each other and run five times slower.
+    env = {**os.environ, **real_env, "RAG_INDEX_DIR": str(tmp_path / "index"), "RAG_THREADS": "1",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(guard), os.environ.get("PYTHONPATH")])),
            "OFFLINE_TEST_ATTEMPTS": str(attempts), "OFFLINE_TEST_GUARDED": str(guarded)}
     # No variable that would make a library skip its own network attempt: the guard must see it.
