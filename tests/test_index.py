@@ -192,3 +192,20 @@ def test_the_cli_reports_a_damaged_index_in_one_line(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert exited.value.code == 1
     assert err.count("\n") == 1 and err.startswith("error: the index at ") and "rag index --rebuild" in err
+
+
+def test_a_reader_that_races_a_writer_opens_the_new_generation(tmp_path, monkeypatch):
+    _index().save(tmp_path)
+    newer = VectorIndex.build(SPEC, _index().chunks[:2], np.eye(3, dtype=np.float32)[:2])
+    load = VectorIndex._load.__func__
+    read = []
+
+    def racing_load(cls, directory, generation, expect, with_vectors):
+        if not read:
+            newer.save(directory)  # between reading CURRENT and the files, a writer swaps and cleans up
+        read.append(generation.name)
+        return load(cls, directory, generation, expect, with_vectors)
+
+    monkeypatch.setattr(VectorIndex, "_load", classmethod(racing_load))
+    assert len(VectorIndex.open(tmp_path, SPEC).chunks) == 2
+    assert read[0] != read[1] == (tmp_path / "CURRENT").read_text()
