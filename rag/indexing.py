@@ -66,7 +66,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
     with writer_lock(directory):
         old = None
         if not rebuild and (directory / "CURRENT").is_file():
-            old = VectorIndex.open(directory, spec, with_vectors=True)
+            old = VectorIndex.open(directory, spec)
         kept = _rows_by_document(old.chunks if old else [])
         fresh = [d for d in documents if d.id not in kept]
         dropped = len(set(kept) - {d.id for d in documents})
@@ -74,13 +74,17 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
                                      chunk_tokens=spec.chunk_tokens, chunk_overlap=spec.chunk_overlap)
         log.info("%d documents unchanged, %d new or changed (%d chunks to embed), %d dropped",
                  len(documents) - len(fresh), len(fresh), len(new_chunks), dropped)
-        new_vectors = _embed(embedder, new_chunks, progress)
-        chunks, vectors = _assemble(documents, old, kept, new_chunks, new_vectors)
+        chunks, reused, added = _plan(documents, old, kept, new_chunks)
         if old is not None and chunks == old.chunks:
             log.info("the index is up to date")
             remove_stale(directory)
             index = old
         else:
+            new_vectors = _embed(embedder, new_chunks, progress)
+            if reused:
+                # Only now are the old vectors read: an unchanged corpus never loads them.
+                old = VectorIndex.open(directory, spec, with_vectors=True)
+            vectors = _gather(len(chunks), reused, old.vectors if reused else None, added, new_vectors)
             log.info("writing the index: %d chunks", len(chunks))
             index = VectorIndex.build(spec, chunks, vectors)
             index.save(directory)
@@ -113,15 +117,17 @@ def _embed(embedder: Embedder, chunks: Sequence[Chunk], progress: Callable[[int,
     return vectors
 
 
-def _assemble(documents: Sequence[Document], old: VectorIndex | None, kept: dict[str, list[int]],
-              new_chunks: Sequence[Chunk], new_vectors):
-    """Every document's chunks in document order, and their vectors: reused rows or new ones."""
-    import numpy as np
+def _plan(documents: Sequence[Document], old: VectorIndex | None, kept: dict[str, list[int]],
+          new_chunks: Sequence[Chunk]) -> tuple[list[Chunk], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Every document's chunks in document order, and where each one's vector comes from.
 
+    Returns the chunks, then (position, row in the old vectors) for reused chunks and (position,
+    row in the new vectors) for new ones.
+    """
     new_rows = _rows_by_document(new_chunks)
     chunks: list[Chunk] = []
-    reused: list[tuple[int, int]] = []  # (position in the result, row in the old vectors)
-    fresh: list[tuple[int, int]] = []   # (position in the result, row in the new vectors)
+    reused: list[tuple[int, int]] = []
+    added: list[tuple[int, int]] = []
     for document in documents:
         if document.id in kept:
             for row in kept[document.id]:
@@ -131,14 +137,21 @@ def _assemble(documents: Sequence[Document], old: VectorIndex | None, kept: dict
                                       date=document.date))
         else:
             for row in new_rows.get(document.id, []):
-                fresh.append((len(chunks), row))
+                added.append((len(chunks), row))
                 chunks.append(new_chunks[row])
-    if not reused and len(fresh) == len(new_vectors):
-        return chunks, new_vectors  # a first run or a rebuild: already in order
+    return chunks, reused, added
+
+
+def _gather(count: int, reused: list[tuple[int, int]], old_vectors, added: list[tuple[int, int]], new_vectors):
+    """The planned chunks' vectors: reused rows of the old vectors, and rows of the new ones."""
+    import numpy as np
+
+    if not reused:
+        return new_vectors  # every chunk is new, and in order already
     # Filled in place: a big index is not copied more than once.
-    vectors = np.empty((len(chunks), new_vectors.shape[1]), dtype=np.float32)
-    for pairs, source in ((reused, old.vectors if old else None), (fresh, new_vectors)):
+    vectors = np.empty((count, old_vectors.shape[1]), dtype=np.float32)
+    for pairs, rows_from in ((reused, old_vectors), (added, new_vectors)):
         if pairs:
             positions, rows = np.asarray(pairs, dtype=np.int64).T
-            vectors[positions] = source[rows]
-    return chunks, vectors
+            vectors[positions] = rows_from[rows]
+    return vectors
