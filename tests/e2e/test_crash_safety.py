@@ -26,7 +26,7 @@ from rag.index import VectorIndex
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 KILLS = 20
-PHASES = {"anywhere": 8, "embedding": 6, "writing": 6}
+PHASES = {"anywhere": 6, "embedding": 6, "writing": 8}
 
 
 class Run:
