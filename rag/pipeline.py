@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import retrieval
+from . import evidence, retrieval
 from .citations import is_refusal, normalize_markers
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import ConfigError, InputError
@@ -128,7 +128,10 @@ class RAG:
             yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits),
                          model=self.settings.model, query=query, timings=timings)
             return
-        prompt = build_prompt(question, merge_overlapping(hits), self.generator,
+        sources = merge_overlapping(hits)
+        if self.settings.context_sentences:
+            sources = evidence.select(query, sources, self.embedder, sentences=self.settings.context_sentences)
+        prompt = build_prompt(question, sources, self.generator,
                               answer_tokens=self.settings.max_answer_tokens, history=history)
         pieces: list[str] = []
         first_token = None

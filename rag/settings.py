@@ -45,6 +45,8 @@ class Settings:
     chunk_tokens: int = _doc("Chunk size in embedder word pieces (MiniLM reads at most 256).", default=128)
     chunk_overlap: int = _doc("Word pieces shared by neighbouring chunks.", default=24)
     top_k: int = _doc("Chunks retrieved per question.", default=4)
+    context_sentences: int = _doc("Sentences of the retrieved chunks the model reads; 0 gives it the whole chunks.",
+                                  default=6)
     retrieval: str = _doc("`hybrid` (dense + BM25, fused by rank) or `dense` only.", default="hybrid")
     # On eval/seeds.jsonl with MiniLM the weakest answerable question scores 0.35 and off-topic
     # questions at most 0.22; another embedder needs its own value.

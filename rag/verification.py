@@ -81,6 +81,17 @@ def split_sentences(text: str) -> list[str]:
     return merged
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, in order: `text[start:end]` is the sentence."""
+    spans, offset = [], 0
+    for piece in split_sentences(text):
+        start = text.find(piece, offset)
+        if start >= 0:
+            spans.append((start, start + len(piece)))
+            offset = start + len(piece)
+    return spans
+
+
 def content_words(text: str) -> set[str]:
     """Lower-cased words that carry meaning, and numbers without thousands separators."""
     return {_normal(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS and (len(t) > 2 or t[0].isdigit())}
@@ -114,15 +125,10 @@ def _citation(number: int, hit: Hit, words: set[str]) -> Citation:
     """A citation of the sentence inside the chunk that best matches the answer's sentence."""
     chunk = hit.chunk
     best_start, best_end, best = 0, len(chunk.text), -1.0
-    offset = 0
-    for piece in split_sentences(chunk.text):
-        start = chunk.text.find(piece, offset)
-        if start < 0:
-            continue
-        offset = start + len(piece)
-        score = len(words & content_words(piece))
+    for start, end in sentence_spans(chunk.text):
+        score = len(words & content_words(chunk.text[start:end]))
         if score > best:
-            best_start, best_end, best = start, start + len(piece), score
+            best_start, best_end, best = start, end, score
     return Citation(number=number, source=chunk.source, doc_id=chunk.doc_id, chunk_id=chunk.id,
                     start=chunk.start + best_start, end=chunk.start + best_end,
                     text=chunk.text[best_start:best_end], title=chunk.title, date=chunk.date)

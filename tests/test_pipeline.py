@@ -40,7 +40,8 @@ def test_answer_cites_the_sentence_that_supports_it(indexed, fake_llm):
     final = prompt[-1]["content"]
     first = answer.hits[0].chunk
     assert final.startswith("Sources:\n\n[1] ") and final.endswith(f"Question: {QUESTION}")
-    assert f"[1] {first.title} ({first.date.isoformat()}; {Path(first.source).name})\n{first.text}" in final
+    date = first.date.isoformat() if first.date else "undated"
+    assert f"[1] {first.title} ({date}; {Path(first.source).name})\n{first.text}" in final
 
 
 def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):
