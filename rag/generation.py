@@ -9,6 +9,7 @@ fixed system prompt is evaluated once per process, not once per question.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,6 +35,10 @@ class Generator(Protocol):
         """The reply to `messages`, as text pieces in the order they are generated."""
 
 
+# The `<|name|>` form covers the control tokens of ChatML, Llama 3, Phi and most current templates.
+_CONTROL_TOKEN = re.compile(r"<\|([^|<>\s]{1,40})\|>")
+
+
 @dataclass(frozen=True)
 class LlamaCounters:
     """llama.cpp's running totals for one loaded model; subtract two readings to time one reply."""
@@ -56,6 +61,11 @@ def read_counters(llama) -> LlamaCounters:
     perf = llama_cpp.llama_perf_context(llama.ctx)
     return LlamaCounters(prompt_tokens=perf.n_p_eval, prompt_seconds=perf.t_p_eval_ms / 1000,
                          generated_tokens=perf.n_eval, generation_seconds=perf.t_eval_ms / 1000)
+
+
+def defuse_control_tokens(text: str) -> str:
+    """`text` with chat-template control tokens (`<|im_start|>`, `<|eot_id|>`…) broken up so they read as text."""
+    return _CONTROL_TOKEN.sub(lambda m: "< |" + m.group(1) + "| >", text)
 
 
 class LlamaCppGenerator:
@@ -91,7 +101,10 @@ class LlamaCppGenerator:
         return read_counters(self._llama)
 
     def _tokens(self, messages: Sequence[Message]) -> list[int]:
-        prompt = self._formatter(messages=list(messages)).prompt
+        # The rendered template is tokenized with special tokens on, so its own markers work; text
+        # inside a message must not be able to forge them ("<|im_end|>" in a document).
+        safe = [{**m, "content": defuse_control_tokens(m["content"])} for m in messages]
+        prompt = self._formatter(messages=safe).prompt
         return self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
 
     @cached_property

@@ -51,7 +51,8 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
         backed = [n for s, n in scored if n in claimed and s >= threshold]
         if not backed:
             best, number = max(scored, default=(0.0, 0))
-            backed = [number] if best >= threshold else []
+            # number is 0 when there are no sources at all.
+            backed = [number] if number and best >= threshold else []
         if not words:  # "Yes." or a bare marker: nothing to check, nothing to cite
             backed = []
         if backed:

@@ -39,9 +39,9 @@ def test_answer_cites_the_sentence_that_supports_it(indexed, fake_llm):
     assert [m["role"] for m in prompt[1:]] == ["user", "assistant"] * ((len(prompt) - 2) // 2) + ["user"]
     final = prompt[-1]["content"]
     first = answer.hits[0].chunk
-    assert final.startswith("Sources:\n\n[1] ") and final.endswith(f"Question: {QUESTION}")
+    assert final.startswith('Sources:\n\n<source id="1">\n[1] ') and final.endswith(f"Question: {QUESTION}")
     date = first.date.isoformat() if first.date else "undated"
-    assert f"[1] {first.title} ({date}; {Path(first.source).name})\n{first.text}" in final
+    assert f"[1] {first.title} ({date}; {Path(first.source).name})\n{first.text}\n</source>" in final
 
 
 def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):

@@ -56,3 +56,8 @@ def test_each_sentence_keeps_its_own_supported_citations():
 def test_claims_no_source_holds_are_unsupported():
     result = verify("Pokrovsk was founded in 1875 [1].", _hits(TEXT_1), threshold=0.6)
     assert (result.citations, result.unsupported) == ((), ("Pokrovsk was founded in 1875.",))
+
+
+def test_without_sources_nothing_is_cited_even_at_threshold_zero():
+    checked = verify("0 [1]", [], threshold=0.0)
+    assert (checked.citations, checked.unsupported) == ((), ("0",))

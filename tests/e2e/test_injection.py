@@ -68,10 +68,10 @@ def test_a_hostile_document_does_not_change_the_answers_to_other_questions(real_
         assert _cited(answer) == _cited(expected)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="prompts/ do not mark sources as data: the tiny model obeys an instruction "
-                                       "in a retrieved source, and verification finds the words in that source")
 def test_a_hostile_source_in_the_prompt_is_not_obeyed(real_rag, tmp_path):
     hostile = _rag(real_rag, tmp_path / "hostile")
+    # Whole chunks, so the hostile passage reaches the model whatever sentence selection would pick.
+    hostile.settings = hostile.settings.with_updates(context_sentences=0)
     hostile.index([_corpus(tmp_path, "corpus", TOPICAL)])
     answer = hostile.ask("Who is Yuri Ushakov?")
     if not _from(answer, "notice.txt"):
