@@ -21,7 +21,7 @@ from .indexing import IndexReport, update_index
 from .models import resolve_model
 from .prompting import REFUSAL, build_prompt, merge_overlapping
 from .settings import Settings
-from .verification import verify
+from .verification import restates, verify
 from .types import Answer, Hit, Timings
 
 
@@ -144,8 +144,8 @@ class RAG:
         raw = "".join(pieces).strip()
         checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources,
                          threshold=self.settings.support_threshold)
-        # A refusal, or an answer no source supports, is a refusal.
-        abstained = not raw or is_refusal(raw) or not checked.citations
+        # A refusal, an answer no source supports, or one that only restates the question, is a refusal.
+        abstained = not raw or is_refusal(raw) or not checked.citations or restates(checked.text, question)
         if abstained:
             text, citations, unsupported = REFUSAL, (), ()
         else:

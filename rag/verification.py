@@ -68,6 +68,21 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
                     unsupported=tuple(unsupported))
 
 
+def restates(answer: str, question: str) -> bool:
+    """True when no sentence of `answer` has a content word the question lacks: it answers nothing.
+
+    Small models often turn the question into a statement ("The spokesman confirmed the contacts
+    [1]."); every word of that is in the source, so support alone would pass it.
+    """
+    asked = _stems(question)
+    return not any(_stems(_MARKERS.sub("", sentence)) - asked for sentence in split_sentences(answer))
+
+
+def _stems(text: str) -> set[str]:
+    # Five-letter truncation, so "claimed" restates "claim"; numbers stay whole.
+    return {w if w[0].isdigit() else w[:5] for w in content_words(text)}
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences, split after . ! or ? and before a capital or digit; markers stay with their sentence."""
     pieces = []

@@ -56,6 +56,13 @@ def test_an_answer_no_source_supports_is_refused(indexed, fake_llm):
     assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
 
 
+def test_an_answer_that_restates_the_question_is_refused(indexed, fake_llm):
+    # Every word is in the source, so it is supported, but it names no village.
+    fake_llm.enqueue("Russia claimed to capture villages in the Zaporizhzhia region [1].")
+    answer = indexed.ask(QUESTION)
+    assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
+
+
 def test_unsupported_sentences_are_flagged_beside_supported_ones(indexed, fake_llm):
     fake_llm.enqueue("The troops had taken Rivnopillia and Mala Tokmachka. Paratroopers from Mars helped them [1].")
     answer = indexed.ask(QUESTION)

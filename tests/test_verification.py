@@ -1,7 +1,7 @@
 import datetime as dt
 
 from rag.types import Chunk, Hit
-from rag.verification import content_words, split_sentences, support, verify
+from rag.verification import content_words, restates, split_sentences, support, verify
 
 TEXT_1 = ("Pokrovsk had a population of nearly 60,000 before the war. Ukrainian officials now say "
           "only about 1,000 remain.")
@@ -61,3 +61,10 @@ def test_claims_no_source_holds_are_unsupported():
 def test_without_sources_nothing_is_cited_even_at_threshold_zero():
     checked = verify("0 [1]", [], threshold=0.0)
     assert (checked.citations, checked.unsupported) == ((), ("0",))
+
+
+def test_an_answer_that_only_restates_the_question_answers_nothing():
+    question = "Which Kremlin spokesman confirmed there had been contacts with the UK?"
+    assert restates("The Kremlin spokesman confirmed there had been contacts with the UK [1].", question)
+    assert not restates("Dmitry Peskov confirmed the contacts [1].", question)
+    assert not restates("The spokesman confirmed them [1]. He is Dmitry Peskov [1].", question)
