@@ -45,7 +45,7 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
     passages = [content_words(hit.chunk.text) for hit in sources]
     for sentence in split_sentences(text):
         claimed = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-        bare = _MARKERS.sub("", sentence).strip()
+        bare = _without_markers(sentence)
         words = content_words(bare)
         scored = [(support(words, found), number) for number, found in enumerate(passages, 1)]
         backed = [n for s, n in scored if n in claimed and s >= threshold]
@@ -68,6 +68,13 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
                     unsupported=tuple(unsupported))
 
 
+def _without_markers(sentence: str) -> str:
+    # Until nothing changes: removing "[1]" from "[0[1]]" leaves a new marker, "[0]".
+    while (bare := _MARKERS.sub("", sentence)) != sentence:
+        sentence = bare
+    return sentence.strip()
+
+
 def restates(answer: str, question: str) -> bool:
     """True when no sentence of `answer` has a content word the question lacks: it answers nothing.
 
@@ -75,7 +82,7 @@ def restates(answer: str, question: str) -> bool:
     [1]."); every word of that is in the source, so support alone would pass it.
     """
     asked = _stems(question)
-    return not any(_stems(_MARKERS.sub("", sentence)) - asked for sentence in split_sentences(answer))
+    return not any(_stems(_without_markers(sentence)) - asked for sentence in split_sentences(answer))
 
 
 def _stems(text: str) -> set[str]:
