@@ -26,6 +26,12 @@ so some such than that the their theirs them themselves then there these they th
 too under until up very was we were what when where which while who whom why will with would you your
 yours yourself yourselves according said says say told sources source document documents text
 """.split())
+# Sources and models write small numbers either way ("eight to one", "8 to one"); both must match.
+_NUMBER_WORDS = {word: str(value) for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({word: str(10 * tens) for tens, word in enumerate(
+    "thirty forty fifty sixty seventy eighty ninety".split(), 3)})
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ def support(words: set[str], found: set[str]) -> float:
 def _normal(token: str) -> str:
     if token[0].isdigit():
         return token.replace(",", "").rstrip(".")
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
     # Crude plural folding, so "villages" in the answer matches "village" in the source.
     return token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
 

@@ -32,6 +32,13 @@ def test_support_needs_the_numbers_and_most_words():
     assert support(content_words("About 7,000 remain in Pokrovsk."), content_words(TEXT_1)) == 0.0  # the number is not there
 
 
+def test_numbers_match_whether_written_in_digits_or_words():
+    # TEXT_2 says "four documents"; a model that writes 4 is quoting it, one that writes 5 is not.
+    assert support(content_words("4 documents"), content_words(TEXT_2)) == 1.0
+    assert support(content_words("5 documents"), content_words(TEXT_2)) == 0.0
+    assert content_words("eight to one, 8 to 1") == {"8", "1"}
+
+
 def test_a_wrong_marker_is_moved_to_the_source_that_supports_the_sentence():
     hits = _hits(TEXT_1, TEXT_2)
     result = verify("Only about 1,000 remain in Pokrovsk [2].", hits, threshold=0.6)
