@@ -88,7 +88,7 @@ def run(rag: RAG, gold: Sequence[GoldQuestion], *, progress: Callable[[], None] 
         records.append({
             "id": question.id, "type": question.type, "question": question.question,
             "answerable": question.answerable, "gold": list(question.answers),
-            "answer": answer.text, "abstained": answer.abstained, "correct": correct,
+            "answer": answer.text, "raw": answer.raw, "abstained": answer.abstained, "correct": correct,
             "exact": exact_match(answer.text, question.answers), "f1": token_f1(answer.text, question.answers),
             "citations": [{"number": c.number, "source": c.source, "start": c.start, "end": c.end,
                            "chunk_id": c.chunk_id} for c in answer.citations],

@@ -156,7 +156,7 @@ class RAG:
             generation=finished - retrieved, total=finished - started,
             prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
         yield Answer(question=question, text=text, abstained=abstained, citations=citations, unsupported=unsupported,
-                     hits=prompt.sources, timings=timings, model=self.settings.model, query=query)
+                     hits=prompt.sources, timings=timings, model=self.settings.model, query=query, raw=raw)
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

@@ -80,6 +80,8 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     model: str = ""
     query: str = ""
+    # What the model wrote, before checking: shows why an answer was refused or reworded.
+    raw: str = ""
 
     @property
     def uncited(self) -> bool:
@@ -103,6 +105,7 @@ class Answer:
             "timings": asdict(self.timings),
             "model": self.model,
             "query": self.query,
+            "raw": self.raw,
         }
 
 
