@@ -39,9 +39,9 @@ def test_answer_cites_the_sentence_that_supports_it(indexed, fake_llm):
     assert [m["role"] for m in prompt[1:]] == ["user", "assistant"] * ((len(prompt) - 2) // 2) + ["user"]
     final = prompt[-1]["content"]
     first = answer.hits[0].chunk
-    assert final.startswith('Sources:\n\n<source id="1">\n[1] ') and final.endswith(f"Question: {QUESTION}")
     date = first.date.isoformat() if first.date else "undated"
-    assert f"[1] {first.title} ({date}; {Path(first.source).name})\n{first.text}\n</source>" in final
+    assert final.startswith(f'Sources:\n\n<source id="1" date="{date}">\n{first.text}\n</source>')
+    assert final.endswith(f"Question: {QUESTION}")
 
 
 def test_refusal_sets_abstained_and_drops_citations(indexed, fake_llm):
@@ -54,6 +54,8 @@ def test_an_answer_no_source_supports_is_refused(indexed, fake_llm):
     fake_llm.enqueue("The villages were captured by 12,000 paratroopers from Mars [1].")
     answer = indexed.ask(QUESTION)
     assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
+    # What the model said is kept, so a refusal can be traced to its cause.
+    assert answer.raw == answer.to_dict()["raw"] == "The villages were captured by 12,000 paratroopers from Mars [1]."
 
 
 def test_an_answer_that_restates_the_question_is_refused(indexed, fake_llm):
