@@ -125,13 +125,13 @@ def raw_worker(args: argparse.Namespace) -> None:
     """The recorded messages, straight into llama_cpp.Llama, in the same order."""
     from llama_cpp import Llama
 
-    from rag.generation import read_counters
+    from rag.generation import LLAMA_OPTIONS, read_counters
 
     spec = json.loads(Path(args.prompts).read_text())
     started = time.perf_counter()
     # The same construction as rag.generation.LlamaCppGenerator.
     llama = Llama(model_path=spec["model_path"], n_ctx=spec["context_window"], n_threads=spec["threads"],
-                  n_threads_batch=spec["threads"], n_batch=512, seed=spec["seed"], verbose=False)
+                  n_threads_batch=spec["threads"], seed=spec["seed"], verbose=False, **LLAMA_OPTIONS)
     load_s = time.perf_counter() - started
     records = []
     for question in spec["questions"]:

@@ -5,9 +5,10 @@ LlamaIndex's documented local setup: `Settings.embed_model = HuggingFaceEmbeddin
 prompts rendered by the model's own chat template, a `FaissVectorStore` over `faiss.IndexFlatL2`,
 `VectorStoreIndex.from_documents` and `index.as_query_engine(similarity_top_k=..., streaming=True)`.
 Same as ours: the bundled MiniLM folder, the GGUF `rag.models.resolve_model` gives, llama.cpp
-threads/context/batch/seed, greedy decoding, 256 answer tokens, top-k 4, and chunks of 128 with
-24 overlap counted in MiniLM word pieces (LlamaIndex counts chunk sizes with its global
-tokenizer, tiktoken's by default; it is set to MiniLM's, as ours counts). Offline: HF_HUB_OFFLINE
+threads/context/seed, batch and flash attention (`rag.generation.LLAMA_OPTIONS`), greedy decoding,
+256 answer tokens, top-k 4, and chunks of 128 with 24 overlap counted in MiniLM word pieces
+(LlamaIndex counts chunk sizes with its global tokenizer, tiktoken's by default; it is set to
+MiniLM's, as ours counts). Offline: HF_HUB_OFFLINE
 and TRANSFORMERS_OFFLINE are set, nltk's data comes from the copy llama-index-core ships in
 `llama_index/core/_static/nltk_cache`, tiktoken is never asked for a file because the global
 tokenizer is replaced, and the worker fails on any attempt to open a connection.
@@ -72,6 +73,7 @@ def peer_worker(args: argparse.Namespace) -> None:
 
     from rag import Settings as RagSettings
     from rag.embeddings import bundled_embedder_dir
+    from rag.generation import LLAMA_OPTIONS
     from rag.models import resolve_model
     from rag.scoring import contains_answer
 
@@ -90,8 +92,9 @@ def peer_worker(args: argparse.Namespace) -> None:
         model_path=str(gguf), temperature=0.0, max_new_tokens=settings.max_answer_tokens,
         context_window=settings.context_window,
         generate_kwargs={"seed": settings.seed, "repeat_penalty": 1.0},
-        model_kwargs={"n_threads": args.threads, "n_threads_batch": args.threads, "n_batch": 512,
-                      "seed": settings.seed},
+        # llama.cpp built as ours is, so the comparison measures the pipelines, not llama.cpp's flags.
+        model_kwargs={"n_threads": args.threads, "n_threads_batch": args.threads, "seed": settings.seed,
+                      **LLAMA_OPTIONS},
         messages_to_prompt=lambda messages: chat([{"role": m.role.value, "content": m.content} for m in messages]),
         completion_to_prompt=lambda completion: chat([{"role": "user", "content": completion}]),
         verbose=False)

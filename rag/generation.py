@@ -20,6 +20,11 @@ from .errors import ModelError
 
 Message = dict[str, str]
 
+# How every `Llama` here is built, the benchmark's raw llama.cpp included. The binding turns flash
+# attention off unless asked; llama.cpp's own default turns it on where supported, and on this
+# CPU it reads prompts about 11% faster (bench: 196 -> 218 tokens/s over 900 tokens).
+LLAMA_OPTIONS = {"n_batch": 512, "flash_attn": True}
+
 
 @runtime_checkable
 class Generator(Protocol):
@@ -115,7 +120,7 @@ class LlamaCppGenerator:
 
         try:
             return Llama(model_path=str(self.path), n_ctx=self.context_window, n_threads=self.threads,
-                         n_threads_batch=self.threads, n_batch=512, seed=self.seed, verbose=False)
+                         n_threads_batch=self.threads, seed=self.seed, verbose=False, **LLAMA_OPTIONS)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load {self.path} ({exc}); check that it is a complete GGUF file") from exc
 
