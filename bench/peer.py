@@ -44,7 +44,9 @@ def run(options: argparse.Namespace) -> str:
         first = [r["first_token_s"] for r in records if r["first_token_s"] is not None]
         correct = sum(r["correct"] for r in records)
         rows.append([name, f"{child.data['build_s']:.2f}", child.data["chunks"], f"{child.data['load_s']:.2f}",
-                     f"{p50(first):.2f}", f"{p50(total):.2f}", f"{p95(total):.2f}", f"{child.peak_mb:,.0f}",
+                     f"{p50(first):.2f}", f"{p50(total):.2f}", f"{p95(total):.2f}",
+                     f"{p50([r['evaluated_tokens'] for r in records]):.0f}",
+                     f"{p50([r['generated_tokens'] for r in records]):.0f}", f"{child.peak_mb:,.0f}",
                      f"{correct}/{len(records)} ({correct / len(records):.0%})"])
     ratio = p50([r["total_s"] for r in ours.data["questions"]]) / p50([r["total_s"] for r in peer.data["questions"]])
     return "\n\n".join([
@@ -53,9 +55,10 @@ def run(options: argparse.Namespace) -> str:
         f"top-k {TOP_K}, threads, greedy decoding and {len(peer.data['questions'])} gold questions; each system in "
         "its own process (peak MB is that process's maximum resident set). Build: read, chunk and embed seeds/, "
         "models already loaded. Accuracy: the answer contains a gold answer and is not a refusal "
-        "(`rag.scoring.contains_answer`, as `rag eval` scores). Times in seconds.",
-        table(["system", "build s", "chunks", "load s", "first token p50", "total p50", "total p95", "peak MB",
-               "accuracy"], rows),
+        "(`rag.scoring.contains_answer`, as `rag eval` scores). Times in seconds; tokens per question from "
+        "llama.cpp's counters (prompt: evaluated, not reused from the KV cache).",
+        table(["system", "build s", "chunks", "load s", "first token p50", "total p50", "total p95",
+               "prompt tokens p50", "generated tokens p50", "peak MB", "accuracy"], rows),
         f"Time per question, ours / LlamaIndex: {ratio:.2f}x (median).",
     ])
 
@@ -73,7 +76,7 @@ def peer_worker(args: argparse.Namespace) -> None:
 
     from rag import Settings as RagSettings
     from rag.embeddings import bundled_embedder_dir
-    from rag.generation import LLAMA_OPTIONS
+    from rag.generation import LLAMA_OPTIONS, read_counters
     from rag.models import resolve_model
     from rag.scoring import contains_answer
 
@@ -114,6 +117,7 @@ def peer_worker(args: argparse.Namespace) -> None:
 
     records = []
     for gold in gold_questions(args.questions):
+        before = read_counters(Settings.llm._model)
         started = time.perf_counter()
         response = engine.query(gold.question)
         first, pieces = None, []
@@ -123,8 +127,10 @@ def peer_worker(args: argparse.Namespace) -> None:
                 pieces.append(text)
         total = time.perf_counter() - started
         answer = "".join(pieces)
+        used = read_counters(Settings.llm._model) - before
         records.append({"id": gold.id, "answer": answer, "correct": contains_answer(answer, gold.answers),
-                        "total_s": total, "first_token_s": None if first is None else first - started})
+                        "total_s": total, "first_token_s": None if first is None else first - started,
+                        "evaluated_tokens": used.prompt_tokens, "generated_tokens": used.generated_tokens})
     write_json(args.out, {"load_s": load_s, "build_s": build_s, "chunks": len(index.docstore.docs),
                           "questions": records})
 
