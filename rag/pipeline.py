@@ -21,7 +21,7 @@ from .indexing import IndexReport, update_index
 from .models import resolve_model
 from .prompting import REFUSAL, build_prompt, merge_overlapping
 from .settings import Settings
-from .verification import restates, verify
+from .verification import Verified, addresses, restates, verify
 from .types import Answer, Hit, Timings
 
 
@@ -143,9 +143,11 @@ class RAG:
         finished = time.perf_counter()
         raw = "".join(pieces).strip()
         checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources,
-                         threshold=self.settings.support_threshold)
-        # A refusal, an answer no source supports, or one that only restates the question, is a refusal.
-        abstained = not raw or is_refusal(raw) or not checked.citations or restates(checked.text, question)
+                         threshold=self.settings.support_threshold, question=query)
+        # A refusal, an answer no source supports, one that only restates the question, or one taken
+        # from a sentence that is not about what was asked, is a refusal.
+        abstained = (not raw or is_refusal(raw) or not checked.citations or restates(checked.text, question)
+                     or not self._addressed(query, checked))
         if abstained:
             text, citations, unsupported = REFUSAL, (), ()
         else:
@@ -157,6 +159,10 @@ class RAG:
             prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
         yield Answer(question=question, text=text, abstained=abstained, citations=citations, unsupported=unsupported,
                      hits=prompt.sources, timings=timings, model=self.settings.model, query=query, raw=raw)
+
+    def _addressed(self, question: str, checked: Verified) -> bool:
+        overlap = max(addresses(question, c.text) for c in checked.citations)
+        return overlap >= self.settings.question_overlap
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

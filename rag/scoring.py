@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
+from .numbers import spell_digits
+
 # "[1]", "[2, 3]": the generator's citation markers must not count as answer tokens.
 _CITATION_RE = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
@@ -19,9 +21,11 @@ _PUNCTUATION = set(string.punctuation)
 
 
 def normalize_answer(text: str) -> str:
-    """Strip citation markers, then apply SQuAD v1.1 normalization."""
+    """Strip citation markers, write number words as digits, then apply SQuAD v1.1 normalization."""
     # Replace markers with a space so "Paris[1]and" cannot glue two words together.
     text = _CITATION_RE.sub(" ", text).lower()
+    # Before punctuation goes, while "eight-to-one" still splits into words.
+    text = spell_digits(text)
     # SQuAD deletes punctuation rather than spacing it out, which is also what makes
     # the thousands separator vanish: "1,000" and "1000" both become "1000".
     # Beyond SQuAD's ASCII set, Unicode punctuation goes too: the seeds use curly quotes and

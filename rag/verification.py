@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .numbers import spell_digits
 from .types import Citation, Hit
 
 _MARKERS = re.compile(r"\s*(?:\[\d+\])+")
@@ -26,12 +27,10 @@ so some such than that the their theirs them themselves then there these they th
 too under until up very was we were what when where which while who whom why will with would you your
 yours yourself yourselves according said says say told sources source document documents text
 """.split())
-# Sources and models write small numbers either way ("eight to one", "8 to one"); both must match.
-_NUMBER_WORDS = {word: str(value) for value, word in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({word: str(10 * tens) for tens, word in enumerate(
-    "thirty forty fifty sixty seventy eighty ninety".split(), 3)})
+
+
+# Words that frame a question ("how many", "name one") rather than say what it is about.
+_QUESTION_FRAME = frozenset("many much name kind long far often whose".split())  # five letters at most, as stems
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,14 @@ class Verified:
     unsupported: tuple[str, ...]
 
 
-def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
-    """Keep a citation where its source supports the sentence; add one where a source clearly does."""
+def verify(text: str, sources: Sequence[Hit], *, threshold: float, question: str = "") -> Verified:
+    """Keep a citation where its source supports the sentence; add one where a source clearly does.
+
+    Each citation points at the sentence of its source that holds most of the answer's words,
+    and of those, the one that holds most of the `question`'s: where the answer is a bare name,
+    that is the sentence that answers the question, not the first one that mentions the name.
+    """
+    asked = content_words(question)
     citations: dict[tuple[int, int], Citation] = {}
     sentences, unsupported = [], []
     # Each source's words once, not once per sentence.
@@ -63,7 +68,7 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float) -> Verified:
             backed = []
         if backed:
             for number in backed:
-                citation = _citation(number, sources[number - 1], words)
+                citation = _citation(number, sources[number - 1], words, asked)
                 citations.setdefault((number, citation.start), citation)
             sentences.append(_with_markers(bare, backed))
         else:
@@ -89,6 +94,20 @@ def restates(answer: str, question: str) -> bool:
     """
     asked = _stems(question)
     return not any(_stems(_without_markers(sentence)) - asked for sentence in split_sentences(answer))
+
+
+def addresses(question: str, sentence: str) -> float:
+    """The share of the question's words (stems, so "Russia" matches "Russian") that `sentence` holds.
+
+    An answer lifted from a sentence about something else passes the support check, because
+    its words are in the sources: "300–500 Russian soldiers" for "How many Ukrainian troops
+    defend Pokrovsk?". The sentence it comes from shares little with the question, and that is
+    what this measures. 1.0 when the question has no content words.
+    """
+    asked = _stems(question) - _QUESTION_FRAME
+    if not asked:
+        return 1.0
+    return len(asked & _stems(sentence)) / len(asked)
 
 
 def _stems(text: str) -> set[str]:
@@ -123,7 +142,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def content_words(text: str) -> set[str]:
     """Lower-cased words that carry meaning, and numbers without thousands separators."""
-    return {_normal(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS and (len(t) > 2 or t[0].isdigit())}
+    tokens = _TOKEN.findall(spell_digits(text.lower()))
+    return {_normal(t) for t in tokens if t not in _STOPWORDS and (len(t) > 2 or t[0].isdigit())}
 
 
 def support(words: set[str], found: set[str]) -> float:
@@ -138,8 +158,6 @@ def support(words: set[str], found: set[str]) -> float:
 def _normal(token: str) -> str:
     if token[0].isdigit():
         return token.replace(",", "").rstrip(".")
-    if token in _NUMBER_WORDS:
-        return _NUMBER_WORDS[token]
     # Crude plural folding, so "villages" in the answer matches "village" in the source.
     return token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
 
@@ -152,12 +170,13 @@ def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
     return f"{sentence} {markers}"
 
 
-def _citation(number: int, hit: Hit, words: set[str]) -> Citation:
+def _citation(number: int, hit: Hit, words: set[str], asked: set[str]) -> Citation:
     """A citation of the sentence inside the chunk that best matches the answer's sentence."""
     chunk = hit.chunk
-    best_start, best_end, best = 0, len(chunk.text), -1.0
+    best_start, best_end, best = 0, len(chunk.text), (-1, -1)
     for start, end in sentence_spans(chunk.text):
-        score = len(words & content_words(chunk.text[start:end]))
+        found = content_words(chunk.text[start:end])
+        score = (len(words & found), len(asked & found))
         if score > best:
             best_start, best_end, best = start, end, score
     return Citation(number=number, source=chunk.source, doc_id=chunk.doc_id, chunk_id=chunk.id,

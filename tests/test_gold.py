@@ -1,8 +1,9 @@
-"""Sanity checks for the gold QA set in eval/seeds.jsonl.
+"""Sanity checks for the gold QA sets eval/seeds.jsonl and eval/heldout.jsonl.
 
-Plain pytest, no project imports. The corpus is read from <repo>/seeds/.
-Optional environment overrides: GOLD_FILE (another gold set) and GOLD_SEEDS_DIR
-(another corpus folder).
+Plain pytest, no project imports. The corpus is read from <repo>/seeds/. Every
+check runs once per gold file.
+Optional environment overrides: GOLD_FILE (check only that gold set) and
+GOLD_SEEDS_DIR (another corpus folder).
 """
 import json
 import os
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLD = Path(os.environ.get("GOLD_FILE") or (ROOT / "eval" / "seeds.jsonl"))
+GOLD_OVERRIDE = os.environ.get("GOLD_FILE")
+GOLD_FILES = ([Path(GOLD_OVERRIDE)] if GOLD_OVERRIDE
+              else [ROOT / "eval" / "seeds.jsonl", ROOT / "eval" / "heldout.jsonl"])
 SEEDS_DIR = Path(os.environ.get("GOLD_SEEDS_DIR") or (ROOT / "seeds"))
 
 REQUIRED = {
@@ -40,21 +43,26 @@ def normalize(text):
     return " ".join(text.split())
 
 
-@pytest.fixture(scope="module")
-def records():
-    assert GOLD.is_file(), f"missing gold file {GOLD}"
+def load_gold(path):
+    """The records of one gold file, one JSON object per non-empty line."""
+    assert path.is_file(), f"missing gold file {path}"
     out = []
-    with GOLD.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:  # pragma: no cover - failure path
-                pytest.fail(f"{GOLD.name}:{lineno} does not parse: {exc}")
-            assert isinstance(rec, dict), f"line {lineno} is not a JSON object"
+                pytest.fail(f"{path.name}:{lineno} does not parse: {exc}")
+            assert isinstance(rec, dict), f"{path.name}:{lineno} is not a JSON object"
             out.append(rec)
     return out
+
+
+@pytest.fixture(scope="module", params=GOLD_FILES, ids=lambda path: path.name)
+def records(request):
+    return load_gold(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +100,18 @@ def test_ids_and_questions_unique(records):
     qs = [normalize(r["question"]) for r in records]
     dupq = sorted({q for q in qs if qs.count(q) > 1})
     assert not dupq, f"duplicate questions: {dupq}"
+
+
+def test_no_question_shared_between_files():
+    """A held-out question must not repeat a question of another gold file."""
+    seen = {}
+    problems = []
+    for path in GOLD_FILES:
+        for q in {normalize(rec["question"]) for rec in load_gold(path)}:
+            if q in seen:
+                problems.append(f"{path.name} repeats a question of {seen[q]}: {q!r}")
+            seen[q] = path.name
+    assert not problems, "\n".join(problems)
 
 
 def test_counts(records):

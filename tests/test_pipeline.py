@@ -65,6 +65,18 @@ def test_an_answer_that_restates_the_question_is_refused(indexed, fake_llm):
     assert (answer.text, answer.abstained, answer.citations) == (REFUSAL, True, ())
 
 
+def test_an_answer_taken_from_a_sentence_about_something_else_is_refused(indexed, fake_llm):
+    # "seven major roads" is in a source, so it is supported, but its sentence is about Pokrovsk's
+    # roads and shares one of the question's six words.
+    fake_llm.enqueue("Seven major roads [5].", "Seven major roads [5].")
+    answer = indexed.ask(QUESTION)
+    assert (answer.text, answer.abstained) == (REFUSAL, True)
+    lenient = RAG(settings=indexed.settings.with_updates(question_overlap=0.0), embedder=indexed.embedder,
+                  generator=fake_llm)
+    answer = lenient.ask(QUESTION)
+    assert not answer.abstained and answer.citations[0].text.startswith("Pokrovsk, once a key logistics hub")
+
+
 def test_unsupported_sentences_are_flagged_beside_supported_ones(indexed, fake_llm):
     fake_llm.enqueue("The troops had taken Rivnopillia and Mala Tokmachka. Paratroopers from Mars helped them [1].")
     answer = indexed.ask(QUESTION)

@@ -45,6 +45,15 @@ def test_normalize_answer(text: str, expected: str) -> None:
     assert normalize_answer(text) == expected
 
 
+def test_number_words_and_digits_match() -> None:
+    assert normalize_answer("Twenty-eight points") == normalize_answer("28 points") == "28 points"
+    assert contains_answer("8 to one [1]", ["eight to one"])
+    assert contains_answer("3-quarters of Pokrovsk [1]", ["three-quarters"])
+    # Whole words only: "someone" and "often" hold no number.
+    assert normalize_answer("someone often") == "someone often"
+    assert not contains_answer("nineteen [1]", ["9"])
+
+
 def test_normalize_answer_thousands_separator() -> None:
     # "," is SQuAD punctuation and is deleted, so the separator disappears.
     assert normalize_answer("1,000") == normalize_answer("1000") == "1000"

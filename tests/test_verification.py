@@ -1,7 +1,7 @@
 import datetime as dt
 
 from rag.types import Chunk, Hit
-from rag.verification import content_words, restates, split_sentences, support, verify
+from rag.verification import addresses, content_words, restates, split_sentences, support, verify
 
 TEXT_1 = ("Pokrovsk had a population of nearly 60,000 before the war. Ukrainian officials now say "
           "only about 1,000 remain.")
@@ -75,3 +75,21 @@ def test_an_answer_that_only_restates_the_question_answers_nothing():
     assert restates("The Kremlin spokesman confirmed there had been contacts with the UK [1].", question)
     assert not restates("Dmitry Peskov confirmed the contacts [1].", question)
     assert not restates("The spokesman confirmed them [1]. He is Dmitry Peskov [1].", question)
+
+
+def test_a_citation_points_at_the_sentence_that_answers_the_question():
+    text = "Pokrovsk lies in Donetsk. Pokrovsk had seven major roads before the war."
+    result = verify("Pokrovsk [1]", _hits(text), threshold=0.5, question="Which town had seven major roads?")
+    assert result.citations[0].text == "Pokrovsk had seven major roads before the war."
+    # Without the question, the first sentence that holds the answer is as good as any.
+    assert verify("Pokrovsk [1]", _hits(text), threshold=0.5).citations[0].text == "Pokrovsk lies in Donetsk."
+
+
+def test_a_sentence_about_something_else_does_not_address_the_question():
+    sentence = "Ukrainian assessments indicate that 300–500 Russian soldiers have already entered the outskirts."
+    assert addresses("How many Russian soldiers had entered the outskirts?", sentence) == 1.0
+    # "ukrainian" matches, "troops", "defend" and "pokrovsk" do not: 1 of 4.
+    assert addresses("How many Ukrainian troops defend Pokrovsk?", sentence) == 0.25
+    # Stems: "Russia" in the question matches "Russian" in the sentence.
+    assert addresses("Whose soldiers entered Russia?", sentence) == 1.0
+    assert addresses("How many?", sentence) == 1.0
