@@ -3,7 +3,9 @@
 A sentence is supported by a source when most of its content words, and every number in it,
 occur in that source. That is cheap and deterministic, and it catches the failure small models
 have most: a claim, or a figure, that is in none of the sources. It does not catch a claim
-assembled from words that are all in the source but mean something else there.
+assembled from words that are all in the source but mean something else there. Two checks
+against the question catch the commonest such cases: an answer that only restates the
+question (`restates`), and one lifted from a sentence about something else (`addresses`).
 """
 
 from __future__ import annotations
