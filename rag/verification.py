@@ -51,7 +51,7 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float, question: str
     and of those, the one that holds most of the `question`'s: where the answer is a bare name,
     that is the sentence that answers the question, not the first one that mentions the name.
     """
-    asked = content_words(question)
+    asked = _asked(question)
     citations: dict[tuple[int, int], Citation] = {}
     sentences, unsupported = [], []
     # Each source's words once, not once per sentence.
@@ -106,10 +106,15 @@ def addresses(question: str, sentence: str) -> float:
     defend Pokrovsk?". The sentence it comes from shares little with the question, and that is
     what this measures. 1.0 when the question has no content words.
     """
-    asked = _stems(question) - _QUESTION_FRAME
-    if not asked:
-        return 1.0
-    return len(asked & _stems(sentence)) / len(asked)
+    return _overlap(_asked(question), sentence)
+
+
+def _asked(question: str) -> set[str]:
+    return _stems(question) - _QUESTION_FRAME
+
+
+def _overlap(asked: set[str], sentence: str) -> float:
+    return len(asked & _stems(sentence)) / len(asked) if asked else 1.0
 
 
 def _stems(text: str) -> set[str]:
@@ -177,8 +182,8 @@ def _citation(number: int, hit: Hit, words: set[str], asked: set[str]) -> Citati
     chunk = hit.chunk
     best_start, best_end, best = 0, len(chunk.text), (-1, -1)
     for start, end in sentence_spans(chunk.text):
-        found = content_words(chunk.text[start:end])
-        score = (len(words & found), len(asked & found))
+        sentence = chunk.text[start:end]
+        score = (len(words & content_words(sentence)), _overlap(asked, sentence))
         if score > best:
             best_start, best_end, best = start, end, score
     return Citation(number=number, source=chunk.source, doc_id=chunk.doc_id, chunk_id=chunk.id,
