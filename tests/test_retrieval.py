@@ -28,3 +28,18 @@ def test_keywords_find_rare_names_that_vectors_miss():
     assert [h.chunk.id for h in dense] == ["0"]
     assert {h.chunk.id for h in hybrid} == {"0", "1"}
     assert {h.chunk.id: h.score for h in hybrid} == {"0": 1.0, "1": 0.0}  # scores stay dense cosines
+
+
+def test_keywords_best_match_joins_what_fusion_ranked_lower():
+    texts = ["Talks about Rivnopillia.", "Weather was foggy.", "Russia took Rivnopillia and Mala Tokmachka."]
+    chunks = [Chunk(id=str(i), doc_id="d", source="d.txt", title="t", date=None, start=0, end=1, text=t)
+              for i, t in enumerate(texts)]
+    # Dense order 0, 1, 2; BM25 order 2, 0. Fused: 0 (1/61 + 1/62) before 2 (1/63 + 1/61).
+    vectors = np.array([[1, 0, 0], [0.5, 0.866, 0], [0, 0, 1]], dtype=np.float32)
+    store = VectorIndex.build(IndexSpec("fake", 3, 10, 2), chunks, vectors)
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    question = "Rivnopillia Mala Tokmachka"
+    assert reciprocal_rank_fusion([[0, 1, 2], [2, 0]])[:1] == [0]
+    assert [h.chunk.id for h in search(store, KeywordIndex(texts), question, query, 1)] == ["0", "2"]
+    assert [h.chunk.id for h in search(store, KeywordIndex(texts), question, query, 2)] == ["0", "2"]
+    assert [h.chunk.id for h in search(store, None, question, query, 1)] == ["0"]
