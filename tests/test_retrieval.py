@@ -39,7 +39,8 @@ def test_keywords_best_match_joins_what_fusion_ranked_lower():
     store = _store(texts, [[1, 0, 0], [0.5, 0.866, 0], [0, 0, 1]])
     query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
     question = "Rivnopillia Mala Tokmachka"
-    assert KeywordIndex(texts).search(question, 3) == [2, 0]
-    assert [h.chunk.id for h in search(store, KeywordIndex(texts), question, query, 1)] == ["0", "2"]
-    assert [h.chunk.id for h in search(store, KeywordIndex(texts), question, query, 2)] == ["0", "2"]
+    keywords = KeywordIndex(texts)
+    assert keywords.search(question, 3) == [2, 0]
+    assert [h.chunk.id for h in search(store, keywords, question, query, 1)] == ["0", "2"]
+    assert [h.chunk.id for h in search(store, keywords, question, query, 2)] == ["0", "2"]
     assert [h.chunk.id for h in search(store, None, question, query, 1)] == ["0"]
