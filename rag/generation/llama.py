@@ -1,7 +1,6 @@
-"""Generate text from a chat with a local GGUF model through llama.cpp.
+"""A GGUF model run by llama-cpp-python: the local `Generator`.
 
-The `Generator` protocol is all the pipeline needs, so tests hand in a fake. The real adapter
-renders the model's own chat template, counts with the model's own tokenizer, and decodes
+It renders the model's own chat template, counts with the model's own tokenizer, and decodes
 greedily by default. llama.cpp keeps the longest shared prompt prefix in its KV cache, so the
 fixed system prompt is evaluated once per process, not once per question.
 """
@@ -14,9 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
-from .errors import ModelError
+from ..errors import ModelError
 
 Message = dict[str, str]
 
@@ -24,20 +22,6 @@ Message = dict[str, str]
 # attention off unless asked; llama.cpp's own default turns it on where supported, and on this
 # CPU it reads prompts about 11% faster (bench: 196 -> 218 tokens/s over 900 tokens).
 LLAMA_OPTIONS = {"n_batch": 512, "flash_attn": True}
-
-
-@runtime_checkable
-class Generator(Protocol):
-    """What the pipeline asks of a language model."""
-
-    name: str
-    context_window: int
-
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        """Tokens of the whole chat prompt, template and generation cue included."""
-
-    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
-        """The reply to `messages`, as text pieces in the order they are generated."""
 
 
 # The `<|name|>` form covers the control tokens of ChatML, Llama 3, Phi and most current templates.
