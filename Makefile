@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test test-unit test-e2e bench
+.PHONY: setup chat test test-unit test-e2e bench eval
 
 setup: $(VENV)/.installed
 
@@ -43,3 +43,11 @@ $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH)
+
+# Every gold set with one reader, one table with a row per set (README, Answer quality):
+# `make eval`, or `make eval MODEL=qwen2.5-coder-1.5b`. RGB's public sets are used where RGB points.
+RGB ?= ../shared/external/rgb
+RGB_SETS := $(if $(wildcard $(RGB)/gold.jsonl),--gold $(RGB)/gold.jsonl:$(RGB)/corpus --gold $(RGB)/rejection.jsonl:$(RGB)/rejection-corpus)
+
+eval: setup
+	$(BIN)/rag eval --gold eval/seeds.jsonl --gold eval/heldout.jsonl $(RGB_SETS) $(if $(MODEL),--model $(MODEL))

@@ -16,7 +16,7 @@ import time
 
 from .measure import ROOT, load
 
-BENCHMARKS = ("ask", "peer", "startup", "scale")
+BENCHMARKS = ("ask", "peer", "startup", "scale", "quality")
 
 
 def main() -> None:
@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-0.5b", help="bundled model name or GGUF path")
     parser.add_argument("--scales", help="comma-separated chunk counts (default 10000,100000,1000000)")
     parser.add_argument("--hnsw-max", type=int, default=1_000_000, help="largest size at which HNSW is built")
+    parser.add_argument("--rgb", default=str(ROOT.parent / "shared" / "external" / "rgb"),
+                        help="folder of RGB's gold sets, used by `quality` where it exists")
     parser.add_argument("--out", help="Markdown file to write, records beside it as .json "
                         "(default bench/results/DATE[-quick].md)")
     options = parser.parse_args()

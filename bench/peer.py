@@ -78,7 +78,10 @@ def peer_worker(args: argparse.Namespace) -> None:
     from rag.embeddings import bundled_embedder_dir
     from rag.generation import LLAMA_OPTIONS, read_counters
     from rag.models import resolve_model
+    from rag.evaluate import load_gold
     from rag.scoring import contains_answer
+
+    from .naive import REFUSED
 
     settings = RagSettings.load(model=args.model)
     gguf = resolve_model(settings.model, cache_dir=settings.cache_dir, models_dir=settings.models_dir)
@@ -109,14 +112,16 @@ def peer_worker(args: argparse.Namespace) -> None:
     load_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    documents = SimpleDirectoryReader(str(ROOT / "seeds")).load_data()
+    corpus = Path(args.corpus) if args.corpus else ROOT / "seeds"
+    documents = SimpleDirectoryReader(str(corpus), required_exts=[".txt", ".md"], recursive=True).load_data()
     storage = StorageContext.from_defaults(vector_store=FaissVectorStore(faiss_index=faiss.IndexFlatL2(384)))
     index = VectorStoreIndex.from_documents(documents, storage_context=storage)
     build_s = time.perf_counter() - started
     engine = index.as_query_engine(similarity_top_k=TOP_K, streaming=True)
 
     records = []
-    for gold in gold_questions(args.questions):
+    asked = load_gold(Path(args.gold), corpus)[:args.questions] if args.gold else gold_questions(args.questions)
+    for gold in asked:
         before = read_counters(Settings.llm._model)
         started = time.perf_counter()
         response = engine.query(gold.question)
@@ -128,7 +133,9 @@ def peer_worker(args: argparse.Namespace) -> None:
         total = time.perf_counter() - started
         answer = "".join(pieces)
         used = read_counters(Settings.llm._model) - before
-        records.append({"id": gold.id, "answer": answer, "correct": contains_answer(answer, gold.answers),
+        records.append({"id": gold.id, "answer": answer, "answerable": gold.answerable,
+                        "correct": gold.answerable and contains_answer(answer, gold.answers),
+                        "refused": bool(REFUSED.search(answer)),
                         "total_s": total, "first_token_s": None if first is None else first - started,
                         "evaluated_tokens": used.prompt_tokens, "generated_tokens": used.generated_tokens})
     write_json(args.out, {"load_s": load_s, "build_s": build_s, "chunks": len(index.docstore.docs),
@@ -156,6 +163,8 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--questions", type=int, required=True)
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--gold", help="a gold set other than the seeds' answerable questions")
+    parser.add_argument("--corpus", help="the folder the gold set's sources are in")
     peer_worker(parser.parse_args())
 
 

@@ -141,8 +141,10 @@ class ChatSession:
         finally:
             if live and live.is_started:
                 live.stop()
-        if answer.abstained and streamed.strip() != answer.text:
-            self.console.print(Text(f"(no source backs this answer) {answer.text}", style="yellow"))
+        if answer.abstained:
+            # The streamed text was the reader's; what stands is the refusal, and why.
+            self.console.print(Text(answer.text, style="yellow"))
+            self.console.print(Text(f"(why: {answer.reason_text})", style="dim"))
         else:
             self.console.print(_linked(answer.text))
         self.last = answer

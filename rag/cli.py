@@ -96,6 +96,8 @@ def ask(questions: tuple[str, ...], question_file, as_json: bool, top_k: int | N
         if len(asked) > 1:
             click.echo(("\n" if number > 1 else "") + f"Q: {question}")
         click.echo(answer.text)
+        if answer.abstained:
+            click.echo(f"(why: {answer.reason_text})")
         block = sources_block(answer)
         if block:
             click.echo(block)
@@ -114,24 +116,32 @@ def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
 
 
 @cli.command("eval")
-@click.option("--gold", type=click.Path(path_type=Path), help="Gold questions (JSONL).  [default: eval/seeds.jsonl]")
+@click.option("--gold", "golds", multiple=True, metavar="FILE[:CORPUS]",
+              help="Gold questions (JSONL), with the folder their sources are in after a colon (default: "
+                   "--corpus, else seeds/); repeat for several sets.  [default: eval/seeds.jsonl]")
 @click.option("--corpus", type=click.Path(path_type=Path), help="Folder the evidence sources are relative to.")
 @click.option("-k", "--top-k", type=int, help="Chunks retrieved per question.")
-@click.option("--out", type=click.Path(path_type=Path), help="Output folder.  [default: runs/<time>-<model>]")
-@click.option("--limit", type=int, help="Only the first N questions.")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder (a subfolder per set when several).  "
+                                                             "[default: runs/<time>-<model>]")
+@click.option("--limit", type=int, help="Only the first N questions of each set.")
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path), metavar="RUN_A RUN_B",
               help="Print two runs' metrics side by side instead of running.")
 @click.option("--min-accuracy", type=float, help="Exit 1 when accuracy is below this.")
 @click.option("--min", "minimums", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is below VALUE.")
 @_common
-def eval_(gold: Path | None, corpus: Path | None, top_k: int | None, out: Path | None, limit: int | None,
+def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: Path | None, limit: int | None,
           compare: tuple[Path, Path] | None, min_accuracy: float | None, minimums: tuple[str, ...],
           index_dir: Path | None, model: str | None, verbose: int) -> None:
-    """Score answers against gold questions: retrieval, answers, citations, abstention, speed."""
+    """Score answers against gold questions: retrieval, answers, citations, refusals, speed.
+
+    Each set's corpus is indexed into its own index in the cache (only what changed is embedded
+    again), unless --index names one; several sets print one table with a row per set.
+    """
     import time
 
     from . import evaluate
     from .errors import InputError
+    from .pipeline import RAG
     from .settings import PROJECT_DIR
 
     if compare:
@@ -139,23 +149,43 @@ def eval_(gold: Path | None, corpus: Path | None, top_k: int | None, out: Path |
         return
     bars = _parse_minimums(minimums) | ({"accuracy": min_accuracy} if min_accuracy is not None else {})
     rag = _rag(index_dir, model, verbose, top_k=top_k)
-    gold_path = gold or PROJECT_DIR / "eval" / "seeds.jsonl"
-    questions = evaluate.load_gold(gold_path, corpus or rag.settings.corpus)[:limit]
+    sets = [evaluate.parse_set(spec, corpus or rag.settings.corpus)
+            for spec in golds or [str(PROJECT_DIR / "eval" / "seeds.jsonl")]]
+    if index_dir and len(sets) > 1:
+        raise InputError("--index names one index, but several gold sets need one each: leave --index out")
+    questions = {gold_set: evaluate.load_gold(gold_set.gold, gold_set.corpus)[:limit] for gold_set in sets}
     rag.generator
-    ensure_index(rag)
-    rag.warm_up()
-    stamp = evaluate.stamp(rag, gold_path)  # before the run: the code may change while it goes on
-    started = time.perf_counter()
-    with _progress("questions", len(questions)) as advance:
-        records = evaluate.run(rag, questions, progress=advance)
-    summary = evaluate.score(records)
-    stamp["wall_seconds"] = round(time.perf_counter() - started, 1)
     out = out or PROJECT_DIR / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{rag.settings.model.replace('/', '_')}"
-    evaluate.write(out, records, summary, stamp)
-    click.echo(evaluate.report(records, summary, stamp).split("\n## Wrong")[0].rstrip())
-    click.echo(f"\nwrote {out}/rows.jsonl, summary.json, report.md")
-    failed = [f"{key} {summary.get(key)} < {bar}" for key, bar in bars.items()
-              if not isinstance(summary.get(key), (int, float)) or summary[key] < bar]
+    results, failed = [], []
+    for gold_set, asked in questions.items():
+        # One embedder and one reader for every set; each set reads its own corpus's index.
+        runner = rag if index_dir else RAG(settings=rag.settings.with_updates(index_dir=evaluate.index_for(
+            gold_set.corpus, rag.settings.cache_dir)), embedder=rag.embedder, generator=rag.generator)
+        if index_dir:
+            ensure_index(runner)
+        else:
+            _index_with_progress(runner, [gold_set.corpus])
+        runner.warm_up()
+        stamp = evaluate.stamp(runner, gold_set.gold)  # before the run: the code may change while it goes on
+        started = time.perf_counter()
+        with _progress(f"{gold_set.name}: questions", len(asked)) as advance:
+            records = evaluate.run(runner, asked, progress=advance)
+        summary = evaluate.score(records)
+        stamp["wall_seconds"] = round(time.perf_counter() - started, 1)
+        folder = out / gold_set.name if len(sets) > 1 else out
+        evaluate.write(folder, records, summary, stamp)
+        results.append((gold_set, summary))
+        if len(sets) == 1:
+            click.echo(evaluate.report(records, summary, stamp).split("\n## Wrong")[0].rstrip())
+        click.echo(f"\nwrote {folder}/rows.jsonl, summary.json, report.md", err=len(sets) > 1)
+        prefix = f"{gold_set.name}: " if len(sets) > 1 else ""
+        failed += [f"{prefix}{key} {summary.get(key)} < {bar}" for key, bar in bars.items()
+                   if not isinstance(summary.get(key), (int, float)) or summary[key] < bar]
+    if len(sets) > 1:
+        table = evaluate.sets_table(results, model=rag.settings.model)
+        (out / "sets.md").write_text(table + "\n", encoding="utf-8")
+        click.echo(table)
+        click.echo(f"\nwrote {out}/sets.md")
     if failed:
         raise InputError("below the bar: " + "; ".join(failed))
 

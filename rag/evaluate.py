@@ -9,6 +9,7 @@ scoring is string matching against the gold answers (see `rag.scoring`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import subprocess
 from collections import defaultdict
@@ -23,6 +24,8 @@ from .scoring import Row, Span, contains_answer, exact_match, summarize, token_f
 from .settings import PROJECT_DIR
 
 RETRIEVAL_DEPTH = 10
+# Stems that say nothing about which set a file is (RGB's gold.jsonl, rejection.jsonl).
+_GENERIC_STEMS = frozenset({"gold", "rejection", "questions", "test", "dev"})
 _KEYS = {"id", "question", "answers", "evidence", "answerable", "type"}
 
 
@@ -36,6 +39,36 @@ class GoldQuestion:
     evidence: tuple[Span, ...]
     answerable: bool
     type: str
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """A gold file, the folder its sources are in, and the name its results go under."""
+
+    name: str
+    gold: Path
+    corpus: Path
+
+
+def parse_set(spec: str, default_corpus: Path) -> GoldSet:
+    """`FILE` or `FILE:CORPUS` as a `GoldSet`; the name is the file's stem, with its folder's when generic."""
+    gold, _, corpus = spec.partition(":")
+    path = Path(gold).expanduser()
+    if not path.is_file():
+        raise InputError(f"no gold file {gold}: give a JSONL file, e.g. eval/seeds.jsonl")
+    folder = Path(corpus).expanduser() if corpus else default_corpus
+    if not folder.is_dir():
+        raise InputError(f"no corpus folder {folder} for {gold}: give it after a colon, FILE:CORPUS")
+    project_set = path.resolve().parent == PROJECT_DIR / "eval"
+    name = path.stem if project_set or path.stem not in _GENERIC_STEMS else f"{path.resolve().parent.name}-{path.stem}"
+    return GoldSet(name=name, gold=path, corpus=folder)
+
+
+def index_for(corpus: Path, cache_dir: Path) -> Path:
+    """The eval's own index of `corpus`: one per folder, kept in the cache and updated incrementally."""
+    resolved = corpus.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:10]
+    return cache_dir / "eval-index" / f"{resolved.name}-{digest}"
 
 
 def load_gold(path: Path, corpus: Path) -> list[GoldQuestion]:
@@ -89,10 +122,15 @@ def run(rag: RAG, gold: Sequence[GoldQuestion], *, progress: Callable[[], None] 
             "id": question.id, "type": question.type, "question": question.question,
             "answerable": question.answerable, "gold": list(question.answers),
             "answer": answer.text, "raw": answer.raw, "abstained": answer.abstained, "correct": correct,
+            "reason": answer.reason, "confidence": answer.confidence,
+            "signals": None if answer.signals is None else vars(answer.signals),
+            # Whether what the reader wrote holds the answer, before the decision: separates reading from refusing.
+            "raw_correct": question.answerable and contains_answer(answer.raw, question.answers),
             "exact": exact_match(answer.text, question.answers), "f1": token_f1(answer.text, question.answers),
             "citations": [{"number": c.number, "source": c.source, "start": c.start, "end": c.end,
                            "chunk_id": c.chunk_id} for c in answer.citations],
             "answer_chunks": [h.chunk.id for h in answer.hits],
+            "passages": [h.chunk.text for h in answer.hits],
             "retrieved": [{"chunk_id": h.chunk.id, "source": h.chunk.source, "start": h.chunk.start,
                            "end": h.chunk.end, "score": round(h.score, 4)} for h in deep],
             "evidence": [{"source": s.source, "start": s.start, "end": s.end} for s in question.evidence],
@@ -118,6 +156,10 @@ def score(records: Sequence[dict]) -> dict:
             first_token_s=timings["first_token"], total_s=timings["total"],
             generated_tokens=timings["generated_tokens"], generation_s=timings["generation"]))
     summary = summarize(rows)
+    answerable = [r for r in records if r["answerable"]]
+    if answerable:
+        summary["raw_accuracy"] = round(sum(bool(r.get("raw_correct")) for r in answerable) / len(answerable), 4)
+    summary |= refusal_reasons(records)
     by_type: dict[str, list[dict]] = defaultdict(list)
     for r in records:
         by_type[r["type"]].append(r)
@@ -125,6 +167,41 @@ def score(records: Sequence[dict]) -> dict:
         hits = [r["abstained"] if not r["answerable"] else r["correct"] for r in group]
         summary[f"type:{kind}"] = round(sum(hits) / len(hits), 4)
     return summary
+
+
+def refusal_reasons(records: Sequence[dict]) -> dict[str, int]:
+    """Refusals counted by reason: `refused:right:<reason>` on unanswerable questions, `refused:wrong:<reason>` on answerable ones."""
+    counts: dict[str, int] = {}
+    for r in records:
+        if r["abstained"]:
+            key = f"refused:{'wrong' if r['answerable'] else 'right'}:{r.get('reason') or 'unknown'}"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+# The sets table: what each column is, and which summary key gives it.
+_SET_COLUMNS = (
+    ("questions", "questions"), ("answerable right", "accuracy"), ("answerable refused", "wrong_refusal_answerable"),
+    ("unanswerable refused", "refusal_unanswerable"), ("reader right (before the decision)", "raw_accuracy"),
+    ("citation precision", "citation_precision"), ("CRAG", "crag_score"), ("first token p50 s", "first_token_s_median"),
+    ("total p50 s", "total_s_median"),
+)
+
+
+def sets_table(results: Sequence[tuple[GoldSet, dict]], *, model: str) -> str:
+    """One Markdown table with a row per gold set, then the refusals of each set by reason."""
+    lines = [f"## {model}", "", "| set | " + " | ".join(c for c, _ in _SET_COLUMNS) + " |",
+             "|---|" + "---|" * len(_SET_COLUMNS)]
+    for gold_set, summary in results:
+        lines.append(f"| {gold_set.name} | " + " | ".join(_fmt(summary.get(key)) for _, key in _SET_COLUMNS) + " |")
+    reasons = sorted({key.split(":", 2)[2] for _, summary in results for key in summary if key.startswith("refused:")})
+    if reasons:
+        lines += ["", "Refusals by reason (right: the question is unanswerable; wrong: it is answerable):", "",
+                  "| set | " + " | ".join(reasons) + " |", "|---|" + "---|" * len(reasons)]
+        for gold_set, summary in results:
+            cells = [f"{summary.get(f'refused:right:{r}', 0)} / {summary.get(f'refused:wrong:{r}', 0)}" for r in reasons]
+            lines.append(f"| {gold_set.name} (right / wrong) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def write(out: Path, records: Sequence[dict], summary: dict, stamp: dict) -> None:

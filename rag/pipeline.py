@@ -5,23 +5,26 @@ The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import evidence, retrieval
 from .citations import is_refusal, normalize_markers
+from .decision import MODELS, Decision, Signals, decide
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import ConfigError, InputError
 from .generation import Generator, LlamaCppGenerator
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
 from .models import resolve_model
-from .prompting import REFUSAL, build_prompt, merge_overlapping
+from .prompting import REFUSAL, Prompt, build_prompt, load_prompt, merge_overlapping
 from .settings import Settings
-from .verification import Verified, addresses, restates, verify
+from .verification import Verified, addresses, restates, strip_markers, verify
 from .types import Answer, Hit, Timings
 
 
@@ -43,6 +46,7 @@ class RAG:
         _validate(self.settings)
         self._embedder = embedder
         self._generator = generator
+        self._readers: dict[str, Generator] = {}
         self._index: VectorIndex | None = None
         self._keyword_index: retrieval.KeywordIndex | None = None
 
@@ -60,6 +64,27 @@ class RAG:
             self._generator = LlamaCppGenerator(path, name=s.model, context_window=s.context_window,
                                                 threads=s.threads, temperature=s.temperature, seed=s.seed)
         return self._generator
+
+    @property
+    def checker(self) -> Generator | None:
+        """The model that checks answers, when it is not the reader itself."""
+        name = self.settings.check_model
+        return None if not name or name == self.settings.model else self._load_reader(name)
+
+    @property
+    def fallback(self) -> Generator | None:
+        """The reader asked again when the first one's answer is refused."""
+        name = self.settings.fallback_model
+        return self._load_reader(name) if name else None
+
+    def _load_reader(self, name: str) -> Generator:
+        # One loaded model per name: the checker and the fallback reader are often the same.
+        if name not in self._readers:
+            s = self.settings
+            path = resolve_model(name, cache_dir=s.cache_dir, models_dir=s.models_dir)
+            self._readers[name] = LlamaCppGenerator(path, name=name, context_window=s.context_window,
+                                                    threads=s.threads, temperature=s.temperature, seed=s.seed)
+        return self._readers[name]
 
     @property
     def store(self) -> VectorIndex:
@@ -112,8 +137,8 @@ class RAG:
 
         `history` is the conversation so far as (question, answer) pairs, and `query` what to
         search for when it differs from the question (a follow-up made standalone). The streamed
-        text is the model's raw output; the `Answer` holds the checked text, whose markers name
-        only sources that back their sentence, or the refusal when no source backs any.
+        text is the reader's raw output; the `Answer` holds the checked text, whose markers name
+        only sources that back their sentence, or the refusal, with its reason.
         """
         started = time.perf_counter()
         question = _check_question(question)
@@ -125,44 +150,83 @@ class RAG:
         if not hits or hits[0].score < self.settings.min_score:
             yield REFUSAL
             timings = Timings(retrieval=retrieved - started, total=time.perf_counter() - started)
-            yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits),
-                         model=self.settings.model, query=query, timings=timings)
+            yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
+                         query=query, timings=timings, reason="no_relevant_passage")
             return
         sources = merge_overlapping(hits)
         if self.settings.context_sentences:
             sources = evidence.select(query, sources, self.embedder, sentences=self.settings.context_sentences)
-        prompt = build_prompt(question, sources, self.generator,
-                              answer_tokens=self.settings.max_answer_tokens, history=history)
+        reading = yield from self._read(self.generator, question, query, sources, history, hits[0].score)
+        model = self.settings.model
+        if self.settings.fallback_model and not reading.decision.answer:
+            # The stronger reader, only for what the first one could not answer with confidence.
+            yield "\n"
+            retry = yield from self._read(self.fallback, question, query, sources, history, hits[0].score)
+            reading = replace(retry, first_token=reading.first_token, generated=reading.generated + retry.generated)
+            model = self.settings.fallback_model
+        finished = time.perf_counter()
+        decision, checked = reading.decision, reading.checked
+        if decision.answer:
+            text, citations, unsupported = checked.text, checked.citations, checked.unsupported
+        else:
+            text, citations, unsupported = REFUSAL, (), ()
+        timings = Timings(
+            retrieval=retrieved - started,
+            first_token=None if reading.first_token is None else reading.first_token - started,
+            generation=finished - retrieved, total=finished - started,
+            prompt_tokens=reading.prompt.tokens, generated_tokens=reading.generated)
+        yield Answer(question=question, text=text, abstained=not decision.answer, citations=citations,
+                     unsupported=unsupported, hits=reading.prompt.sources, timings=timings, model=model,
+                     query=query, raw=reading.raw, reason=decision.reason, confidence=decision.confidence,
+                     signals=reading.signals)
+
+    def _read(self, reader: Generator, question: str, query: str, sources: Sequence[Hit],
+              history: Sequence[tuple[str, str]], retrieval_score: float) -> Iterator[str]:
+        """Ask one reader, streaming its text; returns (as the generator's value) the checked `_Reading`."""
+        prompt = build_prompt(question, sources, reader, answer_tokens=self.settings.max_answer_tokens,
+                              history=history)
         pieces: list[str] = []
         first_token = None
-        for piece in self.generator.stream(prompt.messages, max_tokens=self.settings.max_answer_tokens):
+        for piece in reader.stream(prompt.messages, max_tokens=self.settings.max_answer_tokens):
             if first_token is None:
                 first_token = time.perf_counter()
             pieces.append(piece)
             yield piece
-        finished = time.perf_counter()
         raw = "".join(pieces).strip()
         checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources,
                          threshold=self.settings.support_threshold, question=query)
-        # A refusal, an answer no source supports, one that only restates the question, or one taken
-        # from a sentence that is not about what was asked, is a refusal.
-        abstained = (not raw or is_refusal(raw) or not checked.citations or restates(checked.text, question)
-                     or not self._addressed(query, checked))
-        if abstained:
-            text, citations, unsupported = REFUSAL, (), ()
-        else:
-            text, citations, unsupported = checked.text, checked.citations, checked.unsupported
-        timings = Timings(
-            retrieval=retrieved - started,
-            first_token=None if first_token is None else first_token - started,
-            generation=finished - retrieved, total=finished - started,
-            prompt_tokens=prompt.tokens, generated_tokens=len(pieces))
-        yield Answer(question=question, text=text, abstained=abstained, citations=citations, unsupported=unsupported,
-                     hits=prompt.sources, timings=timings, model=self.settings.model, query=query, raw=raw)
+        declined = not raw or is_refusal(raw)
+        signals = Signals(
+            declined=declined, cited=bool(checked.citations),
+            restates=restates(checked.text, question),
+            overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
+            retrieval=retrieval_score,
+            judge=None if declined or not checked.citations else self._check(reader, prompt, raw, checked, question),
+            answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
+        decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
+        return _Reading(prompt=prompt, raw=raw, checked=checked, signals=signals, decision=decision,
+                        first_token=first_token, generated=len(pieces))
 
-    def _addressed(self, question: str, checked: Verified) -> bool:
-        overlap = max(addresses(question, c.text) for c in checked.citations)
-        return overlap >= self.settings.question_overlap
+    def _check(self, reader: Generator, prompt: Prompt, raw: str, checked: Verified, question: str) -> float | None:
+        """The checker's probability that the cited sources state the answer.
+
+        The reader checks itself by continuing its own conversation, which costs only the check's
+        tokens; another checker reads the cited passages, the question and the answer afresh.
+        """
+        checker = self.checker or reader
+        ask = getattr(checker, "yes_probability", None)
+        if ask is None:
+            return None
+        answer = strip_markers(checked.text)
+        if checker is reader:
+            messages = [*prompt.messages, {"role": "assistant", "content": raw},
+                        {"role": "user", "content": load_prompt("check").format(answer=answer, question=question).strip()}]
+        else:
+            cited = sorted({c.number for c in checked.citations})
+            passages = "\n\n".join(prompt.sources[n - 1].chunk.text for n in cited)
+            messages = [{"role": "user", "content": load_prompt("check_passage").format(
+                passage=passages, answer=answer, question=question).strip()}]
+        return ask(messages)
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,
@@ -172,6 +236,25 @@ class RAG:
 # Control characters (tab and newline aside) and lone surrogates: invisible, mangled by terminals
 # and tokenizers, and a surrogate cannot even be encoded to reach the model.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One reader's answer to one question, checked, with the decision on it."""
+
+    prompt: Prompt
+    raw: str
+    checked: Verified
+    signals: Signals
+    decision: Decision
+    first_token: float | None
+    generated: int
+
+
+def _geometric_mean(probabilities) -> float | None:
+    if not probabilities:
+        return None
+    return math.exp(sum(math.log(max(p, 1e-12)) for p in probabilities) / len(probabilities))
 
 
 def _check_question(question: str) -> str:

@@ -53,8 +53,13 @@ class Settings:
     min_score: float = _doc("Refuse without asking the model when no chunk is this similar.", default=0.3)
     support_threshold: float = _doc("Share of a sentence's content words a source must contain to back it.",
                                     default=0.5)
-    question_overlap: float = _doc("Share of the question's words the source sentence holding the answer must "
-                                   "contain, else the answer is refused; 0 turns the check off.", default=0.3)
+    answer_threshold: float = _doc("The decision's estimated probability that an answer is right below which it "
+                                   "is refused: higher refuses more (rag.decision); 0 keeps every cited answer.",
+                                   default=0.5)
+    check_model: str = _doc("The model that checks each answer (a yes/no question on the cited sources); "
+                            "empty: the reader checks itself, in the same context.", default="")
+    fallback_model: str = _doc("A second reader, asked when the first one's answer is refused; empty: none.",
+                               default="")
     context_window: int = _doc("Tokens the model sees: prompt plus answer.", default=4096)
     max_answer_tokens: int = _doc("Room left for the answer.", default=256)
     temperature: float = _doc("0 decodes greedily, so runs are reproducible.", default=0.0)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .decision import REASONS
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,17 @@ class Answer:
     query: str = ""
     # What the model wrote, before checking: shows why an answer was refused or reworded.
     raw: str = ""
+    # Why it refused (a code of `rag.decision.REASONS`), None when it answered.
+    reason: str | None = None
+    # The decision's estimate that the answer is right, where it made one.
+    confidence: float | None = None
+    # What the decision was made from (`rag.decision.Signals`), None when the reader was not asked.
+    signals: Any = None
+
+    @property
+    def reason_text(self) -> str | None:
+        """The refusal's reason as one short line, None when it answered."""
+        return REASONS.get(self.reason, self.reason) if self.reason else None
 
     @property
     def uncited(self) -> bool:
@@ -106,6 +120,10 @@ class Answer:
             "model": self.model,
             "query": self.query,
             "raw": self.raw,
+            "reason": self.reason,
+            "reason_text": self.reason_text,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "signals": None if self.signals is None else asdict(self.signals),
         }
 
 

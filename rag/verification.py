@@ -81,6 +81,11 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float, question: str
                     unsupported=tuple(unsupported))
 
 
+def strip_markers(text: str) -> str:
+    """`text` without its `[n]` markers."""
+    return " ".join(_without_markers(sentence) for sentence in split_sentences(text))
+
+
 def _without_markers(sentence: str) -> str:
     # Until nothing changes: removing "[1]" from "[0[1]]" leaves a new marker, "[0]".
     while (bare := _MARKERS.sub("", sentence)) != sentence:

@@ -79,8 +79,8 @@ def test_an_answer_no_source_backs_is_withdrawn_visibly(session, fake_llm):
     fake_llm.enqueue("Paratroopers from Mars took the villages.")
     session.handle("Who took the villages?")
     out = _output(session)
-    assert "(no source backs this answer) I cannot find the answer in the provided documents." in out
-    assert session.last.abstained
+    assert "I cannot find the answer in the provided documents.\n(why: no sentence of the answer is backed by a source)" in out
+    assert session.last.abstained and session.last.reason == "unsupported"
 
 
 def test_a_failed_background_load_is_reported_in_the_turn(session, fake_llm):

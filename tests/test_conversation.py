@@ -50,7 +50,7 @@ def test_a_long_conversation_never_overflows_the_window(tmp_path, seeds, fake_em
     small = FakeGenerator(context_window=1200)
     # Every answer is kept as said (no refusals), so the history grows as fast as it can.
     rag = RAG(index_dir=tmp_path / "i", embedder=fake_embedder, generator=small, min_score=0.0,
-              support_threshold=0.0, question_overlap=0.0, max_answer_tokens=100)
+              support_threshold=0.0, answer_threshold=0.0, max_answer_tokens=100)
     rag.index([seeds])
     chat = Conversation(rag)
     for turn in range(12):

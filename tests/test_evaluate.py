@@ -57,6 +57,10 @@ def test_a_run_over_fakes_scores_consistently(indexed_fake, fake_llm, tmp_path, 
     assert [r["correct"] for r in records] == [True, False, False]
     assert summary["accuracy"] == 0.5 and summary["refusal_unanswerable"] == 1.0
     assert summary["crag_score"] == round((1 - 1 + 1) / 3, 4)
+    # The reader's own words are scored too, and every refusal is counted under its reason.
+    assert [r["raw_correct"] for r in records] == [True, False, False] and summary["raw_accuracy"] == 0.5
+    assert [r["reason"] for r in records] == [None, None, "reader_declined"]
+    assert summary["refused:right:reader_declined"] == 1 and not any(k.startswith("refused:wrong") for k in summary)
     assert len(records[0]["retrieved"]) == evaluate.RETRIEVAL_DEPTH
     stamp = {"created": "t", "git_commit": "abc", "model": "fake", "model_sha256": "0" * 64,
              "settings_hash": "h", "gold": str(path), "wall_seconds": 1.0}
@@ -69,3 +73,30 @@ def test_a_run_over_fakes_scores_consistently(indexed_fake, fake_llm, tmp_path, 
     (tmp_path / "run2" / "summary.json").write_text(json.dumps({"stamp": stamp, "metrics": other}))
     table = evaluate.compare(tmp_path / "run", tmp_path / "run2")
     assert any(line.split() == ["accuracy", "0.500", "0.750", "+0.250"] for line in table.splitlines())
+
+
+def test_a_set_names_its_corpus_after_a_colon(tmp_path, seeds):
+    gold = _gold(tmp_path, {"id": "a"})
+    assert evaluate.parse_set(f"{gold}:{seeds}", tmp_path) == evaluate.GoldSet(f"{tmp_path.name}-gold", gold, seeds)
+    assert evaluate.parse_set(str(seeds.parent / "eval" / "heldout.jsonl"), seeds).name == "heldout"
+    with pytest.raises(InputError, match="no corpus folder"):
+        evaluate.parse_set(f"{gold}:{tmp_path / 'nowhere'}", seeds)
+    with pytest.raises(InputError, match="no gold file"):
+        evaluate.parse_set(str(tmp_path / "missing.jsonl"), seeds)
+
+
+def test_each_corpus_has_its_own_eval_index(tmp_path, seeds):
+    first, again = evaluate.index_for(seeds, tmp_path), evaluate.index_for(seeds / ".." / "seeds", tmp_path)
+    assert first == again and first.parent == tmp_path / "eval-index" and first.name.startswith("seeds-")
+    assert evaluate.index_for(tmp_path, tmp_path) != first
+
+
+def test_the_sets_table_has_a_row_per_set_and_refusals_by_reason(tmp_path, seeds):
+    sets = [evaluate.GoldSet("seeds", tmp_path / "a.jsonl", seeds), evaluate.GoldSet("rgb", tmp_path / "b.jsonl", seeds)]
+    summaries = [{"questions": 10, "accuracy": 0.8, "refused:right:off_topic": 2, "refused:wrong:unsupported": 1},
+                 {"questions": 5, "accuracy": 0.6, "refused:wrong:off_topic": 3}]
+    table = evaluate.sets_table(list(zip(sets, summaries)), model="m").splitlines()
+    assert table[0] == "## m"
+    assert table[4].startswith("| seeds | 10 | 0.800 |") and table[5].startswith("| rgb | 5 | 0.600 |")
+    assert "| set | off_topic | unsupported |" in table
+    assert "| seeds (right / wrong) | 2 / 0 | 0 / 1 |" in table and "| rgb (right / wrong) | 0 / 3 | 0 / 0 |" in table

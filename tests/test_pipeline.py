@@ -71,7 +71,7 @@ def test_an_answer_taken_from_a_sentence_about_something_else_is_refused(indexed
     fake_llm.enqueue("Seven major roads [5].", "Seven major roads [5].")
     answer = indexed.ask(QUESTION)
     assert (answer.text, answer.abstained) == (REFUSAL, True)
-    lenient = RAG(settings=indexed.settings.with_updates(question_overlap=0.0), embedder=indexed.embedder,
+    lenient = RAG(settings=indexed.settings.with_updates(answer_threshold=0.0), embedder=indexed.embedder,
                   generator=fake_llm)
     answer = lenient.ask(QUESTION)
     assert not answer.abstained and answer.citations[0].text.startswith("Pokrovsk, once a key logistics hub")

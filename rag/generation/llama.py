@@ -68,6 +68,8 @@ class LlamaCppGenerator:
         self.threads = threads or os.cpu_count() or 1
         self.temperature = temperature
         self.seed = seed
+        # Per generated token of the last `stream`, the probability of the most likely token.
+        self.last_probabilities: list[float] = []
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return len(self._tokens(messages))
@@ -77,13 +79,45 @@ class LlamaCppGenerator:
         if len(tokens) + max_tokens > self.context_window:
             raise ModelError(f"prompt of {len(tokens)} tokens plus {max_tokens} for the answer exceeds "
                              f"the context window of {self.context_window}")
+        self.last_probabilities = []
         pieces = self._llama.create_completion(
             tokens, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
-            repeat_penalty=1.0, stream=True)
+            repeat_penalty=1.0, stream=True, logits_processor=[self._record_probability])
         for piece in pieces:
             text = piece["choices"][0]["text"]
             if text:
                 yield text
+
+    def _record_probability(self, _input_ids, logits):
+        # The most likely token's probability: under greedy decoding, the one chosen.
+        import numpy as np
+
+        weights = np.exp(logits - logits.max())
+        self.last_probabilities.append(float(1.0 / weights.sum()))
+        return logits
+
+    def yes_probability(self, messages: Sequence[Message]) -> float | None:
+        """The probability that the reply to `messages` opens with yes rather than no; None if they do not fit.
+
+        Reads the logits after the prompt instead of generating. What the KV cache already holds
+        of the prompt is reused, so a check that continues the conversation costs only its own
+        tokens.
+        """
+        import llama_cpp
+        import numpy as np
+
+        tokens = self._tokens(messages)
+        if len(tokens) >= self.context_window:
+            return None
+        llama = self._llama
+        # At least the last token is evaluated again: its logits are the ones read.
+        shared = min(llama.longest_token_prefix(llama.input_ids[:llama.n_tokens].tolist(), tokens), len(tokens) - 1)
+        llama.n_tokens = shared
+        llama.eval(tokens[shared:])
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama.ctx, -1), shape=(llama.n_vocab(),))
+        weights = np.exp(logits - logits.max())
+        yes, no = (float(weights[ids].sum()) for ids in self._yes_no)
+        return yes / (yes + no) if yes + no > 0 else 0.5
 
     def counters(self) -> LlamaCounters:
         """llama.cpp's running totals for this model (loads it if it is not loaded yet)."""
@@ -118,6 +152,15 @@ class LlamaCppGenerator:
             raise ModelError(f"{self.path.name} has no chat template; use an instruction-tuned GGUF")
         return Jinja2ChatFormatter(template=template, eos_token=self._token_text("eos"),
                                    bos_token=self._token_text("bos"), add_generation_prompt=True)
+
+    @cached_property
+    def _yes_no(self) -> tuple[list[int], list[int]]:
+        """The single-token spellings of yes and of no in this model's vocabulary."""
+        def ids(*spellings: str) -> list[int]:
+            found = {tuple(self._llama.tokenize(s.encode(), add_bos=False, special=False)) for s in spellings}
+            return sorted({t[0] for t in found if len(t) == 1})
+
+        return ids("yes", "Yes", "YES", " yes", " Yes"), ids("no", "No", "NO", " no", " No")
 
     def _token_text(self, kind: str) -> str:
         token_id = self._llama.metadata.get(f"tokenizer.ggml.{kind}_token_id")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from rag import REFUSAL, Answer
+from rag.decision import REASONS
 from rag.documents import load_documents
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -77,6 +78,10 @@ def test_cli_json_prints_one_parsable_answer_per_question(real_rag, real_env):
     assert set(first["timings"]) >= {"retrieval", "first_token", "total"}
     assert all({"source", "start", "end", "text"} <= set(c) for c in first["citations"])
     assert second["abstained"] is True and second["text"] == REFUSAL
+    # Every refusal says why, in a code and a line; an answer has neither.
+    for answer in (first, second):
+        assert (answer["reason"] is None) == (answer["reason_text"] is None) == (not answer["abstained"])
+    assert second["reason"] in REASONS and second["reason_text"] == REASONS[second["reason"]]
 
 
 def test_cli_errors_are_one_line_with_a_fix(real_rag, real_env, tmp_path):
