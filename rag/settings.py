@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .models import DEFAULT_MODEL
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ class Settings:
     cache_dir: Path = _doc("Where assembled model files are kept.", default_factory=_cache_home)
     models_dir: Path = _doc("A folder searched for GGUF files by name.", default=PROJECT_DIR / "models")
     corpus: Path = _doc("What `ask`/`chat` index when no index exists yet.", default=PROJECT_DIR / "seeds")
-    model: str = _doc("A bundled model name, a GGUF in models_dir, or a path to a GGUF.", default="qwen2.5-coder-0.5b")
+    model: str = _doc("A bundled model name, a GGUF in models_dir, or a path to a GGUF.", default=DEFAULT_MODEL)
     embedder: str = _doc("`all-MiniLM-L6-v2` (bundled) or a sentence-transformers folder.", default="all-MiniLM-L6-v2")
     chunk_tokens: int = _doc("Chunk size in embedder word pieces (MiniLM reads at most 256).", default=128)
     chunk_overlap: int = _doc("Word pieces shared by neighbouring chunks.", default=24)
@@ -57,7 +58,7 @@ class Settings:
                                    "is refused: higher refuses more (rag.decision); 0 keeps every cited answer.",
                                    default=0.5)
     check_model: str = _doc("The model that checks each answer (a yes/no question on the cited sources); "
-                            "empty: the reader checks itself, in the same context.", default="")
+                            "empty: the reader checks itself.", default="")
     fallback_model: str = _doc("A second reader, asked when the first one's answer is refused; empty: none.",
                                default="")
     context_window: int = _doc("Tokens the model sees: prompt plus answer.", default=4096)

@@ -41,7 +41,7 @@ def test_models_lists_the_bundled_ones(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_MODELS_DIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["models"])
     assert result.exit_code == 0
-    assert "* qwen2.5-coder-0.5b" in result.output and "491 MB" in result.output
+    assert "* qwen2.5-coder-1.5b" in result.output and "1,117 MB" in result.output
     assert "qwen2.5-coder-1.5b" in result.output and "smollm2-135m" in result.output
     assert "mine" in result.output and "user file" in result.output
 
