@@ -56,7 +56,7 @@ class Settings:
                                     default=0.5)
     answer_threshold: float = _doc("The decision's estimated probability that an answer is right below which it "
                                    "is refused: higher refuses more (rag.decision); 0 keeps every cited answer.",
-                                   default=0.5)
+                                   default=0.25)
     check_model: str = _doc("The model that checks each answer (a yes/no question on the cited sources); "
                             "empty: the reader checks itself.", default="")
     fallback_model: str = _doc("A second reader, asked when the first one's answer is refused; empty: none.",
