@@ -16,7 +16,7 @@ import time
 
 from .measure import ROOT, load
 
-BENCHMARKS = ("ask", "peer", "startup", "scale", "quality")
+BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning")
 
 
 def main() -> None:

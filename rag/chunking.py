@@ -9,6 +9,7 @@ what the recursive separators give).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -27,11 +28,19 @@ def chunk_documents(documents: Iterable[Document], *, count_tokens: Callable[[st
     count = lru_cache(maxsize=1 << 16)(count_tokens)
     chunks = []
     for document in documents:
+        pages = tuple((offset, number) for number, offset in enumerate(document.pages, 1))
         for start, end in split_spans(document.text, count=count, size=chunk_tokens, overlap=chunk_overlap):
             chunks.append(Chunk(id=f"{document.id}:{start}", doc_id=document.id, source=document.source,
                                 title=document.title, date=document.date, start=start, end=end,
-                                text=document.text[start:end]))
+                                text=document.text[start:end], pages=marks_within(pages, start, end),
+                                sections=marks_within(document.sections, start, end)))
     return chunks
+
+
+def marks_within(marks: tuple[tuple[int, object], ...], start: int, end: int) -> tuple:
+    """The mark in force at `start` and those that begin before `end`, of `(offset, value)` marks in order."""
+    first = max(bisect_right(marks, start, key=lambda mark: mark[0]) - 1, 0)
+    return marks[first:bisect_left(marks, end, key=lambda mark: mark[0])] if marks else ()
 
 
 def split_spans(text: str, *, count: Callable[[str], int], size: int, overlap: int) -> list[Span]:

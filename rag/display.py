@@ -16,6 +16,12 @@ def source_line(citation: Citation) -> str:
     return f"[{citation.number}] {citation.title} — {Path(citation.source).name}{date}"
 
 
+def location(citation: Citation) -> str:
+    """Where in its document the citation is: `p. 12, § Heading`, or "" for a plain text file."""
+    return ", ".join(part for part in (citation.page and f"p. {citation.page}",
+                                       citation.section and f"§ {citation.section}") if part)
+
+
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     """The text on one line, shortened to `limit` characters."""
     return f"“{textwrap.shorten(' '.join(text.split()), limit, placeholder=' …')}”"
@@ -30,7 +36,7 @@ def sources_block(answer: Answer) -> str:
         if citation.number not in shown:
             shown.add(citation.number)
             lines.append(source_line(citation))
-        lines.append(f"    {quote(citation.text)}")
+        lines.append(f"    {where}: {quote(citation.text)}" if (where := location(citation)) else f"    {quote(citation.text)}")
     lines += [f"unsupported by the sources: {sentence}" for sentence in answer.unsupported]
     return "\n".join(lines)
 
@@ -39,5 +45,8 @@ def passage(number: int, hit: Hit, cited: bool) -> str:
     """One retrieved passage in full, as `/sources` shows it."""
     chunk = hit.chunk
     mark = "cited" if cited else "not cited"
-    header = f"[{number}] {chunk.title} — {Path(chunk.source).name} chars {chunk.start}-{chunk.end} (score {hit.score:.3f}, {mark})"
+    page = chunk.page_at(chunk.start)
+    where = f"p. {page}, " if page else ""
+    header = (f"[{number}] {chunk.title} — {Path(chunk.source).name} {where}chars {chunk.start}-{chunk.end} "
+              f"(score {hit.score:.3f}, {mark})")
     return header + "\n" + textwrap.indent(chunk.text.strip(), "    ")

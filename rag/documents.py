@@ -1,41 +1,25 @@
-"""Load text documents from files and folders.
+"""Load documents from files and folders, each file read by the loader its content calls for.
 
-Reads `.txt` and `.md` (recursively for folders, following linked folders but visiting each real
-folder once, so a symlink loop ends). Files that cannot be documents are skipped with the reason:
-empty, binary, unreadable, not a regular file, or not UTF-8. Does not parse PDF, HTML or office
-formats, and does not guess encodings: decoding with replacement characters would put text in
-the index, and in citations, that is not in the file.
+Reads text, Markdown, PDF, HTML and Word files (`rag.loaders`), recursively for folders,
+following linked folders but visiting each real folder once, so a symlink loop ends. A file
+that cannot be a document is skipped with the reason (empty, binary, not UTF-8, encrypted, no
+text layer, corrupt, a zip bomb, ...), and the others are still loaded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import loaders
 from .errors import InputError
+from .loaders import SUFFIXES, Loaded, Unreadable
+from .loaders.text import parse
 from .types import Document
-
-SUFFIXES = frozenset({".txt", ".md", ".markdown"})
-_HEAD = 1 << 16
-
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-# A date line such as "date 2025-11-13", "Date: 2025-11-13" or "Published: November 16, 2025".
-_DATE_LINE = re.compile(r"^\s*(?:date|published(?: at| on)?|updated)\s*:?\s*(?P<date>.+)$", re.I)
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_WRITTEN = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s*(\d{{4}})\b")
-
-
-@dataclass(frozen=True)
-class Unusable:
-    """Why the bytes of a file cannot be a document."""
-
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -57,16 +41,15 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Sk
                 # A FIFO or device named like a text file would block the read or never end.
                 skipped.append(Skipped(str(path), "not a regular file"))
                 continue
-            raw = path.read_bytes()
+            loaded = loaders.load(path)
         except OSError as exc:
             skipped.append(Skipped(str(path), f"unreadable ({exc.strerror})"))
             continue
-        text = _decode(raw)
-        if isinstance(text, Unusable):
-            skipped.append(Skipped(str(path), text.reason))
+        except Unreadable as exc:
+            skipped.append(Skipped(str(path), str(exc)))
             continue
         # Absolute paths keep citations and eval evidence comparable from any working directory.
-        document = parse_document(text, source=str(path.resolve()))
+        document = make_document(loaded, source=str(path.resolve()))
         if document.id in seen:
             skipped.append(Skipped(str(path), "duplicate of a file already loaded"))
             continue
@@ -77,14 +60,22 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Sk
 
 def parse_document(text: str, source: str) -> Document:
     """A `Document` for `text`, with its title and the date the text gives, if any."""
-    text = text.lstrip("\ufeff")
-    title, date = _title_and_date(text, markdown=source.endswith((".md", ".markdown")))
-    return Document(id=content_id(text), source=source, title=title, date=date, text=text)
+    return make_document(parse(text, markdown=source.endswith((".md", ".markdown"))), source)
 
 
-def content_id(text: str) -> str:
-    """A stable id from the content alone."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def make_document(loaded: Loaded, source: str) -> Document:
+    """The `Document` for what a loader read from `source`."""
+    return Document(id=content_id(loaded.text, loaded.pages, loaded.sections), source=source, title=loaded.title, date=loaded.date,
+                    text=loaded.text, pages=loaded.pages, sections=loaded.sections)
+
+
+def content_id(text: str, pages: tuple[int, ...] = (), sections: tuple[tuple[int, str], ...] = ()) -> str:
+    """A stable id from the content alone: the text, and where its pages and sections start."""
+    digest = hashlib.sha256(text.encode("utf-8"))
+    if pages or sections:
+        # Chunks carry these marks, so the same text paged otherwise is another document.
+        digest.update(("\0" + repr((pages, sections))).encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def _files(paths: Iterable[str | Path], skipped: list[Skipped]) -> Iterator[Path]:
@@ -97,7 +88,7 @@ def _files(paths: Iterable[str | Path], skipped: list[Skipped]) -> Iterator[Path
             continue
         found = sorted(_walk(path, skipped))
         if not found:
-            raise InputError(f"no .txt or .md files in {given}; point at a folder of text documents")
+            raise InputError(f"no documents (.txt, .md, .pdf, .html, .docx) in {given}; point at a folder of them")
         yield from found
 
 
@@ -129,61 +120,3 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
         for name in names:
             if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
                 yield Path(folder, name)
-
-
-def _decode(raw: bytes) -> str | Unusable:
-    if not raw or raw.isspace():
-        return Unusable("empty")
-    if b"\x00" in raw[:8192]:
-        return Unusable("binary")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Unusable(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                        "convert it, e.g. iconv -f latin1 -t utf-8")
-
-
-def _title_and_date(text: str, markdown: bool) -> tuple[str, dt.date | None]:
-    # The title and date are near the top: a 50 MB file need not be split into lines for them.
-    lines = [line.strip() for line in text[:_HEAD].splitlines() if line.strip()]
-    date = next((d for d in map(_explicit_date, lines[:10]) if d), None)
-    if date is None:
-        date = _first_date(text[:1500])
-    title = lines[0] if lines else ""
-    if markdown:
-        title = next((line.lstrip("#").strip() for line in lines if line.startswith("#")), title)
-    else:
-        # Scraped pages often open with a stray word ("Advertisement", "X"): prefer a real headline.
-        title = next((line for line in lines[:5] if len(line.split()) >= 4), title)
-    title = _strip_date_prefix(title)
-    return title[:200], date
-
-
-def _explicit_date(line: str) -> dt.date | None:
-    match = _DATE_LINE.match(line)
-    return _first_date(match["date"][:40]) if match else None
-
-
-def _first_date(text: str) -> dt.date | None:
-    candidates = []
-    for match in _ISO.finditer(text):
-        candidates.append((match.start(), _date(int(match[1]), int(match[2]), int(match[3]))))
-    for match in _WRITTEN.finditer(text):
-        month = _MONTHS.split("|").index(match[1]) + 1
-        candidates.append((match.start(), _date(int(match[3]), month, int(match[2]))))
-    valid = sorted((pos, date) for pos, date in candidates if date)
-    return valid[0][1] if valid else None
-
-
-def _date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _strip_date_prefix(title: str) -> str:
-    match = _DATE_LINE.match(title)
-    if match and _ISO.match(match["date"]):
-        return match["date"][10:].strip() or title
-    return title

@@ -9,8 +9,10 @@ scoring is string matching against the gold answers (see `rag.scoring`).
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
+import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .loaders import SUFFIXES, Unreadable, load
 from .models import BUNDLED, file_sha256
 from .pipeline import RAG
 from .scoring import Row, Span, contains_answer, exact_match, summarize, token_f1
@@ -92,23 +95,45 @@ def load_gold(path: Path, corpus: Path) -> list[GoldQuestion]:
             raise InputError(f"{where} lacks {', '.join(sorted(missing))}; see eval/README.md")
         spans = []
         for evidence in record["evidence"]:
-            file = (corpus / evidence["source"]).resolve()
-            if str(file) not in texts:
-                try:
-                    texts[str(file)] = file.read_text(encoding="utf-8").lstrip("\ufeff")
-                except OSError:
-                    raise InputError(f"{where}: evidence source {evidence['source']} is not in {corpus}; "
-                                     f"pass the corpus with --corpus") from None
-            start = texts[str(file)].find(evidence["quote"])
-            if start < 0:
+            if evidence["source"] not in texts:
+                texts[evidence["source"]] = _source_text(corpus, evidence["source"])
+            if texts[evidence["source"]] is None:
+                raise InputError(f"{where}: evidence source {evidence['source']} is not in {corpus}; "
+                                 f"pass the corpus with --corpus")
+            file, text = texts[evidence["source"]]
+            found = _find(text, evidence["quote"])
+            if found is None:
                 raise InputError(f"{where}: the quote is not verbatim in {evidence['source']}: {evidence['quote'][:60]!r}")
-            spans.append(Span(str(file), start, start + len(evidence["quote"])))
+            spans.append(Span(str(file), *found))
         questions.append(GoldQuestion(id=str(record["id"]), question=record["question"],
                                       answers=tuple(record["answers"]), evidence=tuple(spans),
                                       answerable=bool(record["answerable"]), type=record["type"]))
     if not questions:
         raise InputError(f"{path} holds no questions")
     return questions
+
+
+def _source_text(corpus: Path, name: str) -> tuple[Path, str] | None:
+    """The file a gold `source` names and its text as loaded; a converted copy (same stem, another format) will do."""
+    file = corpus / name
+    if not file.is_file():
+        converted = sorted(p for p in corpus.glob(f"{glob.escape(Path(name).stem)}.*") if p.suffix.lower() in SUFFIXES)
+        if not converted:
+            return None
+        file = converted[0]
+    try:
+        return file.resolve(), load(file).text
+    except (OSError, Unreadable):
+        return None
+
+
+def _find(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` is in `text`: verbatim, else with any run of whitespace for each of its own (a PDF breaks lines)."""
+    start = text.find(quote)
+    if start >= 0:
+        return start, start + len(quote)
+    match = re.search(r"\s+".join(map(re.escape, quote.split())), text)
+    return match.span() if match else None
 
 
 def run(rag: RAG, gold: Sequence[GoldQuestion], *, progress: Callable[[], None] | None = None) -> list[dict]:

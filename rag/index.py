@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+# 3: chunks carry the pages and sections they span.
+FORMAT = 3
 _SEARCHED = ("vectors.faiss", "chunks.jsonl")
 _GENERATION = re.compile(r"gen-[\w-]+")
 # Directories whose writer lock this process holds, so a save inside an update does not lock twice.
@@ -249,7 +250,8 @@ def _chunk_record(chunk: Chunk) -> dict:
 
 def _chunk_from_record(record: dict) -> Chunk:
     date = dt.date.fromisoformat(record["date"]) if record["date"] else None
-    chunk = Chunk(**{**record, "date": date})
+    marks = {key: tuple(tuple(mark) for mark in record.get(key, ())) for key in ("pages", "sections")}
+    chunk = Chunk(**{**record, "date": date, **marks})
     if chunk.end - chunk.start != len(chunk.text):
         raise ValueError("a chunk's span does not fit its text")
     return chunk

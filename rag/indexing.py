@@ -60,8 +60,8 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
                           f"for {embedder.name}")
     documents, skipped = load_documents(paths)
     if not documents:
-        raise InputError("no readable text documents in " + ", ".join(map(str, paths))
-                         + "; give .txt or .md files in UTF-8")
+        raise InputError("no readable documents in " + ", ".join(map(str, paths))
+                         + "; give PDF, HTML, Word, Markdown or UTF-8 text files (the warnings above say why each was skipped)")
     log.info("loaded %d documents (%d files skipped)", len(documents), len(skipped))
     with writer_lock(directory):
         old = None

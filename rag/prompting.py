@@ -58,7 +58,10 @@ def _join(group: Sequence[Hit]) -> Hit:
             text += hit.chunk.text[end - hit.chunk.start:]
             end = hit.chunk.end
     best = min(group, key=lambda h: h.rank)
-    return Hit(chunk=replace(chunk, end=end, text=text), score=max(h.score for h in group), rank=best.rank)
+    pages = tuple(sorted({mark for hit in group for mark in hit.chunk.pages}))
+    sections = tuple(sorted({mark for hit in group for mark in hit.chunk.sections}))
+    return Hit(chunk=replace(chunk, end=end, text=text, pages=pages, sections=sections),
+               score=max(h.score for h in group), rank=best.rank)
 
 
 def build_prompt(question: str, hits: Sequence[Hit], generator: Generator, *, answer_tokens: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,18 +12,28 @@ from .decision import REASONS
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded text file; `id` is a hash of its content, so it survives renames."""
+    """A loaded file; `id` is a hash of its content, so it survives renames.
+
+    `pages[n - 1]` is the offset in `text` where page n starts (empty for formats without
+    pages); `sections` holds `(offset, heading)` pairs, each section running to the next.
+    """
 
     id: str
     source: str
     title: str
     date: dt.date | None
     text: str
+    pages: tuple[int, ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A slice of a document: `document.text[start:end] == text`."""
+    """A slice of a document: `document.text[start:end] == text`.
+
+    `pages` holds `(offset, page number)` and `sections` `(offset, heading)` for the page and
+    section the chunk starts in and each one that starts inside it (offsets into the document).
+    """
 
     id: str
     doc_id: str
@@ -32,6 +43,16 @@ class Chunk:
     start: int
     end: int
     text: str
+    pages: tuple[tuple[int, int], ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page that the document offset `offset` is on; None for formats without pages."""
+        return _mark_at(self.pages, offset)
+
+    def section_at(self, offset: int) -> str | None:
+        """The heading of the section that the document offset `offset` is in, if any."""
+        return _mark_at(self.sections, offset)
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,8 @@ class Citation:
     text: str
     title: str = ""
     date: dt.date | None = None
+    page: int | None = None
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +148,11 @@ class Answer:
             "confidence": None if self.confidence is None else round(self.confidence, 4),
             "signals": None if self.signals is None else asdict(self.signals),
         }
+
+
+def _mark_at(marks: tuple[tuple[int, object], ...], offset: int):
+    found = bisect_right(marks, offset, key=lambda mark: mark[0])
+    return marks[found - 1][1] if found else None
 
 
 def _jsonable(record: dict) -> dict:

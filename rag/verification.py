@@ -191,6 +191,7 @@ def _citation(number: int, hit: Hit, words: set[str], asked: set[str]) -> Citati
         score = (len(words & content_words(sentence)), _overlap(asked, sentence))
         if score > best:
             best_start, best_end, best = start, end, score
+    start = chunk.start + best_start
     return Citation(number=number, source=chunk.source, doc_id=chunk.doc_id, chunk_id=chunk.id,
-                    start=chunk.start + best_start, end=chunk.start + best_end,
-                    text=chunk.text[best_start:best_end], title=chunk.title, date=chunk.date)
+                    start=start, end=chunk.start + best_end, text=chunk.text[best_start:best_end],
+                    title=chunk.title, date=chunk.date, page=chunk.page_at(start), section=chunk.section_at(start))

@@ -55,5 +55,5 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
 def test_missing_path_and_empty_folder_are_clear_errors(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         load_documents([tmp_path / "nope"])
-    with pytest.raises(InputError, match="no .txt or .md files"):
+    with pytest.raises(InputError, match=r"no documents \(.txt, .md, .pdf, .html, .docx\)"):
         load_documents([tmp_path])

@@ -100,3 +100,16 @@ def test_the_sets_table_has_a_row_per_set_and_refusals_by_reason(tmp_path, seeds
     assert table[4].startswith("| seeds | 10 | 0.800 |") and table[5].startswith("| rgb | 5 | 0.600 |")
     assert "| set | off_topic | unsupported |" in table
     assert "| seeds (right / wrong) | 2 / 0 | 0 / 1 |" in table and "| rgb (right / wrong) | 0 / 3 | 0 / 0 |" in table
+
+
+def test_gold_sources_may_be_converted_copies(tmp_path, seeds):
+    from bench.converted import convert
+
+    folders = convert(seeds, tmp_path / "converted")
+    gold = evaluate.load_gold(seeds.parent / "eval" / "seeds.jsonl", seeds)
+    for kind in ("pdf", "docx", "html"):
+        converted = evaluate.load_gold(seeds.parent / "eval" / "seeds.jsonl", folders[kind])
+        assert [q.id for q in converted] == [q.id for q in gold]
+        for question in converted:
+            for span in question.evidence:
+                assert span.source.endswith(f".{kind}")

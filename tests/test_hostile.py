@@ -104,7 +104,7 @@ def test_a_megabyte_without_a_space_or_a_line_break_is_chunked(tmp_path, corpus)
 def test_a_folder_of_nothing_usable_is_a_clear_error(tmp_path):
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "a.txt").write_bytes(b"\x00\x01")
-    with pytest.raises(InputError, match="no readable text documents.*UTF-8"):
+    with pytest.raises(InputError, match="no readable documents.*UTF-8"):
         _index(tmp_path, tmp_path / "junk")
 
 

@@ -1,0 +1,87 @@
+"""PDF through PDFium (pypdfium2): the text layer, page by page, cleaned by `cleaning`.
+
+Chosen over pypdf for speed on the same files (199 against 65 pages/s) with text as good;
+pages are read one at a time and closed, so memory stays flat however long the file. The title
+is the PDF's own Title, else the text's headline; the date is the one the text gives (not the
+file's CreationDate, which says when it was written out, often by a converter). Does not run
+OCR: a scan without a text layer is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from .cleaning import STEPS, clean_pages
+from .record import Loaded, Unreadable
+from .text import title_and_date
+
+def read(path: Path, *, steps: Collection[str] = STEPS) -> Loaded:
+    """The PDF at `path`; `steps` are the cleaning steps applied (all of them unless measuring)."""
+    import pypdfium2 as pdfium
+
+    _check_complete(path)
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise Unreadable("encrypted PDF: it needs a password; save a decrypted copy") from None
+        raise Unreadable(f"corrupt PDF ({exc})") from None
+    try:
+        pages, rooms = zip(*(_page_text(document, number) for number in range(len(document)))) or ((), ())
+        metadata = document.get_metadata_dict(skip_empty=True)
+    except pdfium.PdfiumError as exc:
+        raise Unreadable(f"corrupt PDF ({exc})") from None
+    finally:
+        document.close()
+    if not any(page.strip() for page in pages):
+        raise Unreadable("no text layer: run OCR on it first" if pages else "a PDF without pages")
+    text, starts = clean_pages(pages, steps, rooms=rooms)
+    title, date = title_and_date(text)
+    return Loaded(text=text, title=metadata.get("Title", "").strip()[:200] or title, date=date, pages=starts)
+
+
+def _page_text(document, number: int) -> tuple[str, list[float] | None]:
+    """A page's text, and for each of its lines the room left at its right end, in characters."""
+    page = document[number]
+    try:
+        textpage = page.get_textpage()
+        try:
+            # PDFium marks a hyphen at a line end with \x02 and drops the line break; put both back,
+            # so the lines are the page's lines and `cleaning` decides what the hyphen is.
+            text = textpage.get_text_bounded().replace("\x02", "-\n")
+            boxes = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return text, _room(text, boxes)
+
+
+def _room(text: str, boxes: list[tuple[float, float, float, float]]) -> list[float] | None:
+    # PDFium gives a box per run of text; runs that share a baseline make one line.
+    lines: list[list[float]] = []
+    for left, bottom, right, top in boxes:
+        last = lines[-1] if lines else None
+        if last and min(top, last[3]) - max(bottom, last[1]) > 0.5 * min(top - bottom, last[3] - last[1]):
+            last[0], last[2] = min(last[0], left), max(last[2], right)
+        else:
+            lines.append([left, bottom, right, top])
+    texts = [line.strip() for line in text.splitlines() if line.strip()]
+    width = sum(box[2] - box[0] for box in lines)
+    if len(lines) != len(texts) or width <= 0:
+        return None  # the boxes do not match the lines: let cleaning estimate from line lengths
+    char = width / sum(len(line) for line in texts)
+    right = max(box[2] for box in lines)
+    return [(right - box[2]) / char for box in lines]
+
+
+def _check_complete(path: Path) -> None:
+    # PDFium repairs a truncated file quietly and returns what it can: the end marker says whether
+    # the file is whole (a file may carry a little junk after it, hence the last kilobytes).
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4096))
+        if b"%%EOF" not in handle.read():
+            raise Unreadable("truncated PDF (no %%EOF at its end); get the whole file again")
