@@ -5,7 +5,14 @@ BIN := $(VENV)/bin
 
 .PHONY: setup chat test test-unit test-e2e bench eval
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(CHROMIUM)
+
+# The web page's test drives Debian's chromium through Playwright (no browser download).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 # llama.cpp compiles for the CPU it builds on (-march=native). Some VMs report Intel AMX but do
 # not let a process use it, and llama.cpp's AMX kernels then crash on the first token, so AMX is

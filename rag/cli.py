@@ -1,4 +1,4 @@
-"""The `rag` command: index, ask, chat, models. A thin layer over `RAG`.
+"""The `rag` command: index, ask, chat, serve, eval, models. A thin layer over `RAG`.
 
 Heavy libraries (torch, faiss, llama.cpp) load only inside the commands that need them.
 """
@@ -22,7 +22,9 @@ log = logging.getLogger("rag")
 def _common(command: Callable) -> Callable:
     """The options every command takes."""
     command = click.option("-v", "--verbose", count=True, help="Progress detail (-vv for more).")(command)
-    command = click.option("--model", metavar="NAME|PATH", help="Bundled model name, GGUF in models/, or a path.")(command)
+    command = click.option("--model", metavar="NAME|PATH|URL",
+                           help="Bundled model name, GGUF in models/, a path, or an OpenAI-compatible server "
+                                "(http://host:port/v1[#model]).")(command)
     command = click.option("--index", "index_dir", metavar="DIR", type=click.Path(path_type=Path),
                            help="Index directory.")(command)
     return command
@@ -113,6 +115,23 @@ def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
     rag.generator  # a bad --model fails now, not after indexing
     ensure_index(rag)
     run_chat(rag, verbose=verbose)
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (anything but loopback needs RAG_API_KEY).  [default: 127.0.0.1]")
+@click.option("--port", type=int, help="Port to listen on.  [default: 8000]")
+@_common
+def serve(host: str | None, port: int | None, index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Serve the HTTP API, the OpenAI-compatible chat endpoint and the chat page at http://HOST:PORT/."""
+    from .server import serve as run
+    from .server.guards import check_bind
+
+    rag = _rag(index_dir, model, verbose, host=host, port=port)
+    check_bind(rag.settings)
+    rag.generator  # a bad --model fails now, before the port opens
+    click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs); "
+               "loading the models, /health says when they are ready", err=True)
+    run(rag, log_level="info" if verbose else "warning")
 
 
 @cli.command("eval")

@@ -18,10 +18,9 @@ from .citations import is_refusal, normalize_markers
 from .decision import MODELS, Decision, Signals, decide
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .errors import ConfigError, InputError
-from .generation import Generator, LlamaCppGenerator
+from .generation import Generator, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
-from .models import resolve_model
 from .prompting import REFUSAL, Prompt, build_prompt, load_prompt, merge_overlapping
 from .settings import Settings
 from .verification import Verified, addresses, restates, strip_markers, verify
@@ -59,10 +58,7 @@ class RAG:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            s = self.settings
-            path = resolve_model(s.model, cache_dir=s.cache_dir, models_dir=s.models_dir)
-            self._generator = LlamaCppGenerator(path, name=s.model, context_window=s.context_window,
-                                                threads=s.threads, temperature=s.temperature, seed=s.seed)
+            self._generator = self._load_reader(self.settings.model)
         return self._generator
 
     @property
@@ -80,10 +76,7 @@ class RAG:
     def _load_reader(self, name: str) -> Generator:
         # One loaded model per name: the checker and the fallback reader are often the same.
         if name not in self._readers:
-            s = self.settings
-            path = resolve_model(name, cache_dir=s.cache_dir, models_dir=s.models_dir)
-            self._readers[name] = LlamaCppGenerator(path, name=name, context_window=s.context_window,
-                                                    threads=s.threads, temperature=s.temperature, seed=s.seed)
+            self._readers[name] = open_reader(name, self.settings)
         return self._readers[name]
 
     @property

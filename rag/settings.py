@@ -1,15 +1,19 @@
 """One settings object; precedence is keyword/CLI flag > `RAG_*` variable > config file > default.
 
 The config file is TOML (`$RAG_CONFIG`, else `~/.config/rag/config.toml`) with the same keys
-as the fields below; an unknown key anywhere is an error rather than silently ignored.
+as the fields below; an unknown key there or as a keyword is an error rather than silently
+ignored. An unknown `RAG_*` variable only warns (once, naming the closest setting): other tools
+share the prefix.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -31,6 +35,19 @@ def _cache_home() -> Path:
 
 def _doc(text: str, **kwargs: Any) -> Any:
     return field(metadata={"doc": text}, **kwargs)
+
+
+class Secret(str):
+    """A string that never shows itself: printed, logged or hashed into a digest it reads `***`."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+    def __str__(self) -> str:
+        return "***" if self else ""
+
+    def reveal(self) -> str:
+        return str.__str__(self)
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,17 @@ class Settings:
     temperature: float = _doc("0 decodes greedily, so runs are reproducible.", default=0.0)
     seed: int = _doc("Sampling seed, used when temperature > 0.", default=0)
     threads: int = _doc("CPU threads for generation; 0 means all cores.", default=0)
+    # `rag serve` (rag.server).
+    host: str = _doc("Address `rag serve` listens on; any but loopback needs api_key.", default="127.0.0.1")
+    port: int = _doc("Port `rag serve` listens on.", default=8000)
+    api_key: Secret = _doc("Bearer token `rag serve` asks of every /v1 request; empty: none (loopback only). "
+                           "POST /v1/index needs it always.", default=Secret(""))
+    queue_size: int = _doc("Questions `rag serve` holds waiting for the reader; past it, 503 with Retry-After.",
+                           default=8)
+    max_request_bytes: int = _doc("Largest request body `rag serve` reads.", default=65536)
+    max_question_chars: int = _doc("Longest question `rag serve` accepts.", default=2000)
+    serve_paths: tuple[Path, ...] = _doc("Folders POST /v1/index may index (`:`-separated in RAG_SERVE_PATHS); "
+                                         "empty: only corpus.", default=())
 
     def with_updates(self, **changes: Any) -> "Settings":
         """A copy with `changes` applied; None values leave a field as it is."""
@@ -92,11 +120,23 @@ class Settings:
             settings = settings.with_updates(**table)
         env = {name[4:].lower(): value for name, value in os.environ.items()
                if name.startswith("RAG_") and name != "RAG_CONFIG"}
-        _check_keys(env, "environment variable RAG_")
+        for name in sorted(set(env) - set(FIELDS)):
+            _warn_unknown_variable(name)
+            del env[name]
         return settings.with_updates(**env).with_updates(**overrides)
 
 
 FIELDS = {f.name: f for f in fields(Settings)}
+_warned: set[str] = set()
+
+
+def _warn_unknown_variable(name: str) -> None:
+    if name in _warned:
+        return
+    _warned.add(name)
+    close = difflib.get_close_matches(name, FIELDS, n=1)
+    hint = f"; did you mean RAG_{close[0].upper()}?" if close else ""
+    print(f"warning: RAG_{name.upper()} is not a setting, ignored{hint}", file=sys.stderr)
 
 
 def _check_keys(values: dict, origin: str) -> None:
@@ -117,6 +157,11 @@ def _coerce(name: str, value: Any) -> Any:
             return number
         if kind == "float":
             return float(value)
+        if kind == "Secret":
+            return value if isinstance(value, Secret) else Secret(value)
+        if kind == "tuple[Path, ...]":
+            items = value.split(os.pathsep) if isinstance(value, str) else value
+            return tuple(Path(item).expanduser().resolve() for item in items if str(item))
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad value {value!r} for setting {name}: {exc}") from exc

@@ -1,4 +1,4 @@
-"""Shared fixtures: no test may reach the network, and every test gets its own index folder."""
+"""Shared fixtures: no test may reach the network beyond this machine, and every test gets its own index folder."""
 
 from __future__ import annotations
 
@@ -22,21 +22,38 @@ class NetworkBlocked(RuntimeError):
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Any connection or name lookup fails the test; local (AF_UNIX) sockets still work."""
-    real_connect = socket.socket.connect
+    """Any connection or name lookup beyond loopback fails the test; local servers (rag serve) still work."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
 
-    def connect(self, address, *args, **kwargs):
-        if self.family == socket.AF_UNIX:
-            return real_connect(self, address, *args, **kwargs)
-        raise NetworkBlocked(f"test tried to connect to {address}")
+    def guarded(real):
+        def connect(self, address, *args, **kwargs):
+            if self.family == socket.AF_UNIX or _loopback(address[0]):
+                return real(self, address, *args, **kwargs)
+            raise NetworkBlocked(f"test tried to connect to {address}")
+        return connect
 
-    def refuse(*args, **kwargs):
-        raise NetworkBlocked(f"test tried to reach the network: {args[:1]}")
+    def getaddrinfo(host, *args, **kwargs):
+        if _loopback(host):
+            return real_getaddrinfo(host, *args, **kwargs)
+        raise NetworkBlocked(f"test tried to reach the network: {host!r}")
 
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def _loopback(host) -> bool:
+    import ipaddress
+
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -167,3 +167,17 @@ class LlamaCppGenerator:
         if token_id is None:
             return ""
         return self._llama.detokenize([int(token_id)], special=True).decode("utf-8", "replace")
+
+
+def gguf_token_counter(path: Callable[[], Path]) -> Callable[[str], int]:
+    """A text's token count by a GGUF's tokenizer; only the vocabulary loads, and only on the first count."""
+    loaded = []
+
+    def count(text: str) -> int:
+        if not loaded:
+            from llama_cpp import Llama
+
+            loaded.append(Llama(model_path=str(path()), vocab_only=True, verbose=False))
+        return len(loaded[0].tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    return count
