@@ -200,11 +200,11 @@ def test_a_reader_that_races_a_writer_opens_the_new_generation(tmp_path, monkeyp
     load = VectorIndex._load.__func__
     read = []
 
-    def racing_load(cls, directory, generation, expect, with_vectors):
+    def racing_load(cls, directory, generation, expect, with_vectors, **options):
         if not read:
             newer.save(directory)  # between reading CURRENT and the files, a writer swaps and cleans up
         read.append(generation.name)
-        return load(cls, directory, generation, expect, with_vectors)
+        return load(cls, directory, generation, expect, with_vectors, **options)
 
     monkeypatch.setattr(VectorIndex, "_load", classmethod(racing_load))
     assert len(VectorIndex.open(tmp_path, SPEC).chunks) == 2
