@@ -137,7 +137,7 @@ def _retrieval_step(count: int, source: ClusteredVectors) -> str:
                     start=0, end=len(t), text=t) for i, t in enumerate(words)]
     spec = IndexSpec(embedder=embedder.name, dimension=embedder.dimension, chunk_tokens=128, chunk_overlap=24)
     store, build_s = _timed(lambda: VectorIndex.build(spec, chunks, source.sample(count, seed=1)))
-    keywords = retrieval.KeywordIndex(words)
+    keywords = retrieval.KeywordIndex.build(words)
     _, bm25_s = _timed(lambda: keywords.search("warm up", 1))
     embedder.embed(["warm up"])
     rows = []

@@ -1,13 +1,16 @@
-"""The `rag` command: index, ask, chat, serve, eval, models. A thin layer over `RAG`.
+"""The `rag` command: index, ask, chat, serve, eval, check, models. A thin layer over `RAG`.
 
-Heavy libraries (torch, faiss, llama.cpp) load only inside the commands that need them.
+Heavy libraries (faiss, llama.cpp, numpy) load only inside the commands that need them. Without
+`-v`, the libraries' progress bars and log lines are switched off before they are imported.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +33,21 @@ def _common(command: Callable) -> Callable:
     return command
 
 
+# Read by the libraries when they are imported: transformers, huggingface_hub, tqdm and bm25s.
+_QUIET_ENV = {"TRANSFORMERS_VERBOSITY": "error", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+              "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1", "DISABLE_TQDM": "1"}
+_LIBRARIES = r"(transformers|sentence_transformers|torch|huggingface_hub|bm25s|faiss|llama_cpp|tokenizers)(\.|$)"
+
+
+def _quiet_libraries() -> None:
+    for name, value in _QUIET_ENV.items():
+        os.environ.setdefault(name, value)
+    warnings.filterwarnings("ignore", module=_LIBRARIES)
+
+
 def _rag(index_dir: Path | None, model: str | None, verbose: int, **overrides):
+    if not verbose:
+        _quiet_libraries()
     from .pipeline import RAG
 
     # -v shows this project's progress; -vv also the libraries' own chatter. The level sits on the
@@ -87,6 +104,7 @@ def ask(questions: tuple[str, ...], question_file, as_json: bool, top_k: int | N
     rag = _rag(index_dir, model, verbose, top_k=top_k)
     rag.generator  # a bad --model fails now, not after indexing or on the first answerable question
     ensure_index(rag)
+    rag.warm_up()  # the reader loads while the embedder and the index do
     for number, question in enumerate(asked, 1):
         answer = rag.ask(question)
         log.info("retrieved %s in %.3f s; answered in %.2f s",
@@ -224,6 +242,28 @@ def _parse_minimums(minimums: tuple[str, ...]) -> dict[str, float]:
         if key not in known:
             raise InputError(f"--min: unknown metric {key!r}; known: {', '.join(sorted(known))}")
     return bars
+
+
+@cli.command()
+@_common
+def check(index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Check the index and the model file in full: every checksum, every record.
+
+    Opening the index for a question hashes only the files that changed on disk since they were
+    last verified; this hashes everything. Exits 1 with what to do when something is damaged.
+    """
+    import time
+
+    from .models import check_model
+
+    rag = _rag(index_dir, model, verbose)
+    started = time.perf_counter()
+    store = rag.check()
+    click.echo(f"index {rag.settings.index_dir}: ok, {len(store.chunks)} chunks, every file matches its "
+               f"sha256 ({time.perf_counter() - started:.1f} s)")
+    started = time.perf_counter()
+    status = check_model(rag.settings.model, cache_dir=rag.settings.cache_dir, models_dir=rag.settings.models_dir)
+    click.echo(f"model {rag.settings.model}: {status} ({time.perf_counter() - started:.1f} s)")
 
 
 @cli.command()

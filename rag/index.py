@@ -2,12 +2,19 @@
 
 Layout: `DIR/CURRENT` names the live generation `DIR/gen-*/`: vectors.faiss (the search index,
 of whatever kind `rag.ann` chose), vectors.npy (the raw vectors, kept so an update can reuse
-them without assuming the FAISS index can give them back), chunks.jsonl, and meta.json with the
-settings, the counts and each file's sha256. A save writes a new generation aside, fsyncs every
-file and then meta.json, and only then swaps `CURRENT` with an atomic rename, so a crash at any
-moment leaves the previous index whole; generations a crash left behind are removed by the next
-save. Opening checks the checksums and counts, so a damaged index is an error, never wrong answers.
-One writer at a time: `writer_lock` holds an fcntl lock that the kernel releases if the writer dies.
+them without assuming the FAISS index can give them back), chunks.jsonl with chunks.offsets.npy
+(where each record starts, so a record is read when it is needed, not all of them at open),
+keywords/ (the saved BM25 index) and meta.json with the settings, the counts and each file's
+sha256. A save writes a new generation aside, fsyncs every file and then meta.json, and only
+then swaps `CURRENT` with an atomic rename, so a crash at any moment leaves the previous index
+whole; generations a crash left behind are removed by the next save. One writer at a time:
+`writer_lock` holds an fcntl lock that the kernel releases if the writer dies.
+
+Opening checks the counts and every file it reads against its sha256, so a damaged index is an
+error, never wrong answers. A file is hashed in full once; after that its verification stamp
+(rag.stamps, in the generation's verified.json) vouches for it while the file is unchanged on
+disk, so opening a big index reads only what a search touches (the FAISS lists are mapped, not
+loaded). `open(..., full=True)` (`rag check`) hashes every file and parses every record anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from typing import TYPE_CHECKING
 
 from . import ann
 from .errors import IndexStateError
+from .keywords import KeywordIndex
+from .stamps import Stamps
 from .types import Chunk
 
 if TYPE_CHECKING:
@@ -39,7 +48,7 @@ log = logging.getLogger(__name__)
 
 # 3: chunks carry the pages and sections they span.
 FORMAT = 3
-_SEARCHED = ("vectors.faiss", "chunks.jsonl")
+_KEYWORDS = "keywords"
 _GENERATION = re.compile(r"gen-[\w-]+")
 # Directories whose writer lock this process holds, so a save inside an update does not lock twice.
 _held: set[Path] = set()
@@ -63,11 +72,19 @@ class VectorIndex:
     """
 
     def __init__(self, spec: IndexSpec, chunks: Sequence[Chunk], faiss_index,
-                 vectors: "np.ndarray | None" = None) -> None:
+                 vectors: "np.ndarray | None" = None, keywords: KeywordIndex | None = None) -> None:
         self.spec = spec
-        self.chunks = list(chunks)
+        self.chunks = chunks if isinstance(chunks, ChunkTable) else list(chunks)
         self.vectors = vectors
         self._faiss = faiss_index
+        self._keywords = keywords
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        """BM25 over the chunk texts: the saved one, else built in memory on first use."""
+        if self._keywords is None:
+            self._keywords = KeywordIndex.build([chunk.text for chunk in self.chunks])
+        return self._keywords
 
     @classmethod
     def build(cls, spec: IndexSpec, chunks: Sequence[Chunk], vectors: "np.ndarray") -> "VectorIndex":
@@ -108,13 +125,23 @@ class VectorIndex:
                     np.save(handle, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
                 faiss.write_index(self._faiss, str(generation / "vectors.faiss"))
                 _fsync(generation / "vectors.faiss")
+                offsets = np.zeros(len(self.chunks) + 1, dtype=np.int64)
                 with _durable(generation / "chunks.jsonl") as handle:
-                    for chunk in self.chunks:
-                        handle.write((json.dumps(_chunk_record(chunk), ensure_ascii=False) + "\n").encode("utf-8"))
+                    for row, chunk in enumerate(self.chunks):
+                        record = (json.dumps(_chunk_record(chunk), ensure_ascii=False) + "\n").encode("utf-8")
+                        handle.write(record)
+                        offsets[row + 1] = offsets[row] + len(record)
+                with _durable(generation / "chunks.offsets.npy") as handle:
+                    np.save(handle, offsets, allow_pickle=False)
+                self.keywords.save(generation / _KEYWORDS)
+                for path in (generation / _KEYWORDS).iterdir():
+                    _fsync(path)
+                _fsync(generation / _KEYWORDS)
+                names = ["vectors.faiss", "vectors.npy", "chunks.jsonl", "chunks.offsets.npy",
+                         *sorted(f"{_KEYWORDS}/{p.name}" for p in (generation / _KEYWORDS).iterdir())]
                 meta = {"format": FORMAT, "spec": asdict(self.spec), "chunks": len(self.chunks),
                         "documents": self.documents, "created": dt.datetime.now(dt.UTC).isoformat(),
-                        "sha256": {name: _sha256(generation / name)
-                                   for name in ("vectors.faiss", "vectors.npy", "chunks.jsonl")}}
+                        "sha256": {name: _sha256(generation / name) for name in names}}
                 with _durable(generation / "meta.json") as handle:
                     handle.write(json.dumps(meta, indent=2).encode())
                 _fsync(generation)
@@ -130,10 +157,12 @@ class VectorIndex:
                 shutil.rmtree(directory / live, ignore_errors=True)
 
     @classmethod
-    def open(cls, directory: Path, expect: IndexSpec, *, with_vectors: bool = False) -> "VectorIndex":
+    def open(cls, directory: Path, expect: IndexSpec, *, with_vectors: bool = False,
+             full: bool = False) -> "VectorIndex":
         """The live index in `directory`, checked whole and built with `expect`.
 
-        `with_vectors` also loads and checks the raw vectors, which an update needs.
+        `with_vectors` also loads and checks the raw vectors, which an update needs. `full`
+        hashes every file whatever its stamp says and parses every chunk record (`rag check`).
         """
         if not (directory / "CURRENT").is_file():
             raise IndexStateError(f"no index at {directory}: run `rag index --index {directory} PATH`")
@@ -142,7 +171,7 @@ class VectorIndex:
             if live is None or not _GENERATION.fullmatch(live):
                 raise _damaged(directory, "CURRENT names no generation")
             try:
-                return cls._load(directory, directory / live, expect, with_vectors)
+                return cls._load(directory, directory / live, expect, with_vectors, full=full)
             except FileNotFoundError as exc:
                 # A writer may have swapped in a new generation and removed this one meanwhile.
                 if _live_name(directory) == live:
@@ -150,7 +179,8 @@ class VectorIndex:
         raise IndexStateError(f"the index at {directory} keeps changing while it is read; try again")
 
     @classmethod
-    def _load(cls, directory: Path, generation: Path, expect: IndexSpec, with_vectors: bool) -> "VectorIndex":
+    def _load(cls, directory: Path, generation: Path, expect: IndexSpec, with_vectors: bool, *,
+              full: bool = False) -> "VectorIndex":
         import faiss
         import numpy as np
 
@@ -168,26 +198,91 @@ class VectorIndex:
         if spec != expect:
             raise IndexStateError(f"the index at {directory} was built with {_describe(spec)}, "
                                   f"but this run uses {_describe(expect)}; {_rebuild(directory)}")
-        for name in (*_SEARCHED, *(("vectors.npy",) if with_vectors else ())):
-            if _sha256(generation / name) != sums.get(name):
-                raise _damaged(directory, f"{name} does not match its checksum")
+        # Older indexes have no offsets or keywords: their records are parsed up front, BM25 built here.
+        keyword_files = sorted(name for name in sums if name.startswith(f"{_KEYWORDS}/"))
+        checked = ["vectors.faiss", "chunks.jsonl", *(["chunks.offsets.npy"] if "chunks.offsets.npy" in sums else []),
+                   *keyword_files, *(["vectors.npy"] if with_vectors else [])]
+        if full:
+            checked += sorted(set(sums) - set(checked))
+        stamps = Stamps(generation / "verified.json")
         try:
-            lines = (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-            chunks = [_chunk_from_record(json.loads(line)) for line in lines]
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            for name in checked:
+                if stamps.sha256(generation / name, key=name, trust=not full) != sums.get(name):
+                    raise _damaged(directory, f"{name} does not match its checksum")
+        finally:
+            stamps.save()
+        try:
+            if "chunks.offsets.npy" in sums:
+                chunks = ChunkTable(generation / "chunks.jsonl", np.load(generation / "chunks.offsets.npy",
+                                                                         allow_pickle=False))
+                if full:
+                    list(chunks)
+            else:
+                lines = (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+                chunks = [_chunk_from_record(json.loads(line)) for line in lines]
+        except (ValueError, TypeError, KeyError, AttributeError, IndexStateError) as exc:
             raise _damaged(directory, f"chunks.jsonl holds a bad record: {type(exc).__name__}") from None
         try:
-            searched = faiss.read_index(str(generation / "vectors.faiss"))
+            # Mapped, not read: an IVF index's lists are paged in as searches touch them.
+            searched = faiss.read_index(str(generation / "vectors.faiss"), faiss.IO_FLAG_MMAP)
         except RuntimeError:
             raise _damaged(directory, "vectors.faiss unreadable") from None
+        keywords = None
+        if keyword_files:
+            try:
+                keywords = KeywordIndex.load(generation / _KEYWORDS)
+            except (OSError, ValueError, KeyError) as exc:
+                raise _damaged(directory, f"the keyword index is unreadable: {type(exc).__name__}") from None
         vectors = np.load(generation / "vectors.npy", allow_pickle=False) if with_vectors else None
-        counts = {searched.ntotal, len(chunks), count, *(() if vectors is None else (len(vectors),))}
+        counts = {searched.ntotal, len(chunks), count, *(() if vectors is None else (len(vectors),)),
+                  *(() if keywords is None else (keywords.count,))}
         if counts != {count}:
             raise _damaged(directory, f"{searched.ntotal} vectors for {len(chunks)} chunks, {count} expected")
         dimensions = {searched.d, *(() if vectors is None else (vectors.shape[-1],))}
         if dimensions != {spec.dimension}:
             raise _damaged(directory, f"vectors of {sorted(dimensions)} dimensions, {spec.dimension} expected")
-        return cls(spec, chunks, searched, vectors)
+        return cls(spec, chunks, searched, vectors, keywords)
+
+
+class ChunkTable(Sequence):
+    """The chunk records of a saved index, each parsed from chunks.jsonl when it is asked for.
+
+    Parsing a million records takes seconds and a gigabyte; a question reads about ten. The
+    file is mapped, and `offsets[i]` is where record `i` starts.
+    """
+
+    def __init__(self, path: Path, offsets: "np.ndarray") -> None:
+        import mmap
+
+        self.path = path
+        self._offsets = offsets
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if offsets.ndim != 1 or len(offsets) < 1 or int(offsets[0]) != 0 or int(offsets[-1]) != size:
+            raise ValueError("the chunk offsets do not span chunks.jsonl")
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        begin, end = int(self._offsets[position]), int(self._offsets[position + 1])
+        try:
+            return _chunk_from_record(json.loads(self._data[begin:end]))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise IndexStateError(f"the index at {self.path.parent.parent} is damaged (chunks.jsonl holds a bad "
+                                  f"record: {type(exc).__name__}); {_rebuild(self.path.parent.parent)}") from None
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None
 
 
 @contextmanager

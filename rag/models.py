@@ -125,6 +125,20 @@ def assemble(parts: list[Path], target: Path, *, size: int, sha256: str, fix: st
         partial.unlink(missing_ok=True)
 
 
+def check_model(spec: str, *, cache_dir: Path, models_dir: Path) -> str:
+    """Hash a bundled model's file in full, whatever its stamp says; what was checked, or a `ModelError`."""
+    path = resolve_model(spec, cache_dir=cache_dir, models_dir=models_dir)
+    model = BUNDLED.get(spec)
+    if model is None:
+        return f"{path}: a GGUF header llama.cpp reads (a user file has no checksum to compare)"
+    if not _verify(path, model):
+        _stamp_path(path).unlink(missing_ok=True)
+        raise ModelError(f"{path} does not match its sha256; run any command with --model {spec} to assemble "
+                         f"it again from the installed parts")
+    _write_stamp(path, model)
+    return f"{path}: ok, matches its sha256"
+
+
 def list_models(*, cache_dir: Path, models_dir: Path) -> list[ModelStatus]:
     """Every model `--model` can name, with its size and whether its file checks out."""
     rows = []

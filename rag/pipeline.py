@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from typing import Any
 from . import evidence, retrieval
 from .citations import is_refusal, normalize_markers
 from .decision import MODELS, Decision, Signals, decide
-from .embeddings import Embedder, SentenceTransformerEmbedder
+from .embeddings import Embedder, load_embedder
 from .errors import ConfigError, InputError
 from .generation import Generator, open_reader
 from .index import IndexSpec, VectorIndex
@@ -47,12 +48,11 @@ class RAG:
         self._generator = generator
         self._readers: dict[str, Generator] = {}
         self._index: VectorIndex | None = None
-        self._keyword_index: retrieval.KeywordIndex | None = None
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(self.settings.embedder)
+            self._embedder = load_embedder(self.settings.embedder)
         return self._embedder
 
     @property
@@ -74,6 +74,7 @@ class RAG:
         return self._load_reader(name) if name else None
 
     def _load_reader(self, name: str) -> Generator:
+        """The one place readers are made (main, checker, fallback), each with the prompt preamble's saved state."""
         # One loaded model per name: the checker and the fallback reader are often the same.
         if name not in self._readers:
             self._readers[name] = open_reader(name, self.settings)
@@ -87,10 +88,37 @@ class RAG:
         return self._index
 
     def warm_up(self) -> None:
-        """Load the index and both models now, so the first question is not slowed by it."""
-        self.store
-        self.embedder.embed(["warm up"])
-        self.generator.count_tokens([{"role": "user", "content": "warm up"}])
+        """Load the index and both models now, so the first question is not slowed by it.
+
+        The reader loads in a thread while the embedder and the index load here: llama.cpp and
+        numpy release the GIL while they read and compute, so the two overlap.
+        """
+        readers = [self.generator, *(r for r in (self.checker, self.fallback) if r is not None)]
+        failures: list[BaseException] = []
+
+        def load_readers() -> None:
+            try:
+                for reader in readers:
+                    load = getattr(reader, "load", None)
+                    if load is not None:
+                        load()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                failures.append(exc)
+
+        thread = threading.Thread(target=load_readers, name="rag-load-readers", daemon=True)
+        thread.start()
+        try:
+            self.store
+            self.embedder.embed(["warm up"])
+        finally:
+            thread.join()
+        if failures:
+            raise failures[0]
+
+    def check(self) -> VectorIndex:
+        """The index opened with every file hashed and every record parsed, whatever the stamps say."""
+        self._index = VectorIndex.open(self.settings.index_dir, self._spec(), full=True)
+        return self._index
 
     def has_index(self) -> bool:
         return (self.settings.index_dir / "CURRENT").is_file()
@@ -104,20 +132,13 @@ class RAG:
         """
         self._index, report = update_index(self.settings.index_dir, paths, self.embedder, self._spec(),
                                            rebuild=rebuild, progress=progress)
-        self._keyword_index = None
         return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """The chunks that best match `question`, best first."""
         vector = self.embedder.embed([_check_question(question)])[0]
-        keywords = self._keywords if self.settings.retrieval == "hybrid" else None
+        keywords = self.store.keywords if self.settings.retrieval == "hybrid" else None
         return retrieval.search(self.store, keywords, question, vector, k or self.settings.top_k)
-
-    @property
-    def _keywords(self) -> retrieval.KeywordIndex:
-        if self._keyword_index is None:
-            self._keyword_index = retrieval.KeywordIndex([c.text for c in self.store.chunks])
-        return self._keyword_index
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Answer `question` from the index, with citations, or refuse; keywords as for `stream`."""

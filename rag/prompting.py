@@ -100,12 +100,16 @@ def _messages(question: str, sources: Sequence[Hit], history: Sequence[tuple[str
                "source": Path(h.chunk.source).name, "text": h.chunk.text} for h in sources]
     turns = [{"role": role, "content": text} for asked, said in history
              for role, text in (("user", asked), ("assistant", said))]
-    return [*_preamble(), *turns, {"role": "user", "content": _question(question, fields)}]
+    return [*preamble(), *turns, {"role": "user", "content": _question(question, fields)}]
 
 
 @cache
-def _preamble() -> tuple[Message, ...]:
-    """The system prompt and the worked examples: the same for every question, so llama.cpp reuses them."""
+def preamble() -> tuple[Message, ...]:
+    """How every prompt begins: the system prompt and the worked examples.
+
+    The same for every question, so llama.cpp reuses them from its KV cache, and a reader given
+    them as its `prefix` saves their KV state for the next process.
+    """
     messages = [{"role": "system", "content": load_prompt("system").format(refusal=REFUSAL).strip()}]
     for line in load_prompt("examples", suffix="jsonl").splitlines():
         example = json.loads(line)

@@ -8,10 +8,10 @@ so one threshold can judge whether retrieval found anything relevant at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .index import VectorIndex
+from .keywords import KeywordIndex
 from .types import Hit
 
 if TYPE_CHECKING:
@@ -26,34 +26,6 @@ RRF_K = 60
 # top_k 4, the answer reaches the model for 85 questions of 89 with two, against 80 without.
 KEYWORD_TOP = 2
 MODES = ("hybrid", "dense")
-
-
-class KeywordIndex:
-    """BM25 over the chunk texts, built in memory when first searched."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.texts = list(texts)
-
-    @cached_property
-    def _bm25(self):
-        import bm25s
-
-        bm25 = bm25s.BM25()
-        bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
-        return bm25
-
-    def search(self, query: str, k: int) -> list[int]:
-        """Positions of the best `k` chunks that share a word with `query`, best first."""
-        import bm25s
-
-        tokens = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)
-        if not tokens[0] or not self.texts:
-            return []
-        known = [t for t in tokens[0] if t in self._bm25.vocab_dict]
-        if not known:
-            return []
-        ids, scores = self._bm25.retrieve([known], k=min(k, len(self.texts)), show_progress=False)
-        return [int(i) for i, s in zip(ids[0], scores[0]) if s > 0]
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[int]:

@@ -95,7 +95,7 @@ def test_rag_index_skips_bad_files_lists_them_and_exits_0(tmp_path, folder, monk
 
     (folder / "scan.pdf").write_bytes((folder / "report.pdf").read_bytes()[:1000])
     (folder / "broken.docx").write_bytes(b"PK\x03\x04 not really")
-    monkeypatch.setattr("rag.pipeline.SentenceTransformerEmbedder", lambda name: FakeEmbedder())
+    monkeypatch.setattr("rag.pipeline.load_embedder", lambda name: FakeEmbedder())
     monkeypatch.setattr(sys, "argv", ["rag", "index", "--index", str(tmp_path / "index"), str(folder)])
     main()  # returns: no error, no exit code
     out = capsys.readouterr()

@@ -113,7 +113,7 @@ def test_the_cli_warns_about_each_skipped_file_and_finishes(tmp_path, corpus, mo
 
     (corpus / "photo.txt").write_bytes(b"\x00\x01\x02")
     (corpus / "empty.md").write_text("")
-    monkeypatch.setattr("rag.pipeline.SentenceTransformerEmbedder", lambda name: FakeEmbedder())
+    monkeypatch.setattr("rag.pipeline.load_embedder", lambda name: FakeEmbedder())
     monkeypatch.setattr(sys, "argv", ["rag", "index", "--index", str(tmp_path / "index"), str(corpus)])
     main()  # returns: no error, no exit code
     out = capsys.readouterr()

@@ -115,7 +115,8 @@ def _damage_cases(tmp_path):
         "garbage appended": lambda path: path.write_bytes(path.read_bytes() + b"\x00garbage"),
         "deleted": lambda path: path.unlink(),
     }
-    cases = [(name, how, damage) for name in ("vectors.faiss", "vectors.npy", "chunks.jsonl", "meta.json")
+    cases = [(name, how, damage) for name in ("vectors.faiss", "vectors.npy", "chunks.jsonl", "chunks.offsets.npy",
+                                              "keywords/count.json", "meta.json")
              for how, damage in common.items()]
     cases += [
         ("chunks.jsonl", "a chunk's text edited", lambda p: p.write_text(p.read_text().replace('"b"', '"B"'))),
@@ -200,12 +201,72 @@ def test_a_reader_that_races_a_writer_opens_the_new_generation(tmp_path, monkeyp
     load = VectorIndex._load.__func__
     read = []
 
-    def racing_load(cls, directory, generation, expect, with_vectors):
+    def racing_load(cls, directory, generation, expect, with_vectors, **options):
         if not read:
             newer.save(directory)  # between reading CURRENT and the files, a writer swaps and cleans up
         read.append(generation.name)
-        return load(cls, directory, generation, expect, with_vectors)
+        return load(cls, directory, generation, expect, with_vectors, **options)
 
     monkeypatch.setattr(VectorIndex, "_load", classmethod(racing_load))
     assert len(VectorIndex.open(tmp_path, SPEC).chunks) == 2
     assert read[0] != read[1] == (tmp_path / "CURRENT").read_text()
+
+
+def test_unchanged_files_are_not_hashed_again_but_changed_ones_are(tmp_path, monkeypatch):
+    import rag.stamps
+
+    monkeypatch.setattr(rag.stamps, "SETTLE_SECONDS", 0.0)
+    _index().save(tmp_path)
+    hashed = []
+    real = rag.stamps.file_sha256
+    monkeypatch.setattr(rag.stamps, "file_sha256", lambda path: hashed.append(path.name) or real(path))
+    VectorIndex.open(tmp_path, SPEC)
+    assert "vectors.faiss" in hashed and "chunks.jsonl" in hashed
+    hashed.clear()
+    VectorIndex.open(tmp_path, SPEC)
+    assert hashed == []
+    generation = tmp_path / (tmp_path / "CURRENT").read_text()
+    chunks = generation / "chunks.jsonl"
+    chunks.write_text(chunks.read_text().replace('"b"', '"B"'))
+    with pytest.raises(IndexStateError, match="chunks.jsonl does not match its checksum"):
+        VectorIndex.open(tmp_path, SPEC)
+
+
+def test_a_file_changed_just_after_it_was_hashed_is_hashed_again(tmp_path):
+    # Written, opened (hashed) and damaged within one timestamp tick: the stamp must not vouch for it.
+    _index().save(tmp_path)
+    VectorIndex.open(tmp_path, SPEC)
+    faiss_file = tmp_path / (tmp_path / "CURRENT").read_text() / "vectors.faiss"
+    blob = bytearray(faiss_file.read_bytes())
+    blob[len(blob) // 2] ^= 0x20
+    with open(faiss_file, "r+b") as handle:
+        handle.write(bytes(blob))
+    with pytest.raises(IndexStateError, match="vectors.faiss does not match its checksum"):
+        VectorIndex.open(tmp_path, SPEC)
+
+
+def test_the_full_check_hashes_what_a_stamp_vouches_for(tmp_path):
+    _index().save(tmp_path)
+    generation = tmp_path / (tmp_path / "CURRENT").read_text()
+    from rag.stamps import fingerprint
+
+    # Damage the stamps cannot see (as a failing disk would): a stamp vouching for the wrong content.
+    chunks = generation / "chunks.jsonl"
+    chunks.write_text(chunks.read_text().replace('"b"', '"B"'))
+    meta = json.loads((generation / "meta.json").read_text())
+    stamps = {name: {"fingerprint": fingerprint(generation / name), "sha256": meta["sha256"][name]}
+              for name in meta["sha256"]}
+    (generation / "verified.json").write_text(json.dumps(stamps))
+    assert VectorIndex.open(tmp_path, SPEC).chunks[1].text == "B"
+    with pytest.raises(IndexStateError, match="chunks.jsonl does not match its checksum"):
+        VectorIndex.open(tmp_path, SPEC, full=True)
+
+
+def test_chunk_records_are_read_when_asked_for_and_bm25_is_saved(tmp_path):
+    from rag.index import ChunkTable
+
+    _index().save(tmp_path)
+    opened = VectorIndex.open(tmp_path, SPEC)
+    assert isinstance(opened.chunks, ChunkTable) and len(opened.chunks) == 3
+    assert opened.chunks[-1] == _index().chunks[2] and opened.chunks[0:2] == _index().chunks[0:2]
+    assert opened.keywords.count == 3

@@ -20,7 +20,7 @@ def _store(texts, vectors) -> VectorIndex:
 
 def test_keywords_find_rare_names_that_vectors_miss():
     texts = ["Talks in Moscow about peace.", "Russia took Rivnopillia and Mala Tokmachka.", "Weather was foggy."]
-    keywords = KeywordIndex(texts)
+    keywords = KeywordIndex.build(texts)
     assert keywords.search("Where is Rivnopillia?", 3) == [1]
     assert keywords.search("the of and", 3) == []
     # Vectors that point the wrong way: only BM25 knows chunk 1 is the answer.
@@ -39,7 +39,7 @@ def test_keywords_best_match_joins_what_fusion_ranked_lower():
     store = _store(texts, [[1, 0, 0], [0.5, 0.866, 0], [0, 0, 1]])
     query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
     question = "Rivnopillia Mala Tokmachka"
-    keywords = KeywordIndex(texts)
+    keywords = KeywordIndex.build(texts)
     assert keywords.search(question, 3) == [2, 0]
     assert [h.chunk.id for h in search(store, keywords, question, query, 1)] == ["0", "2"]
     assert [h.chunk.id for h in search(store, keywords, question, query, 2)] == ["0", "2"]

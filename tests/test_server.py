@@ -79,7 +79,7 @@ def _sse(text: str) -> list[tuple[str, dict]]:
 
 
 def test_health_names_the_model(client):
-    assert client.get("/health").json() == {"status": "ok", "model": "qwen2.5-coder-0.5b"}
+    assert client.get("/health").json() == {"status": "ok", "model": "qwen2.5-coder-1.5b"}
 
 
 def test_ask_returns_what_rag_ask_json_prints(client, indexed_fake, fake_llm):
@@ -132,13 +132,13 @@ def test_the_openai_client_works_unchanged(client, fake_llm):
     number = reply.citations[0]["number"]
     assert reply.choices[0].message.content == f"Russia claimed Rivnopillia and Mala Tokmachka [{number}]."
     assert reply.citations[0]["text"] == QUOTED and reply.reason is None
-    assert reply.model == "qwen2.5-coder-0.5b" and reply.usage.prompt_tokens > 0
+    assert reply.model == "qwen2.5-coder-1.5b" and reply.usage.prompt_tokens > 0
 
     chunks = list(openai.chat.completions.create(model="anything", stream=True, messages=[
         {"role": "user", "content": QUESTION}]))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == reply.choices[0].message.content
     assert chunks[-1].choices[0].finish_reason == "stop" and chunks[-1].citations[0]["text"] == QUOTED
-    assert [m.id for m in openai.models.list()] == ["rag", "qwen2.5-coder-0.5b"]
+    assert [m.id for m in openai.models.list()] == ["rag", "qwen2.5-coder-1.5b"]
 
 
 def test_chat_completions_take_earlier_turns_as_history(client, fake_llm):

@@ -44,9 +44,11 @@ def open_reader(name: str, settings) -> Generator:
         counter = gguf_token_counter(lambda: resolve_model(local, cache_dir=s.cache_dir, models_dir=s.models_dir))
         return RemoteGenerator(name, context_window=s.context_window, temperature=s.temperature, seed=s.seed,
                                local_tokenizer=counter)
+    from ..prompting import preamble
+
     path = resolve_model(name, cache_dir=s.cache_dir, models_dir=s.models_dir)
     return LlamaCppGenerator(path, name=name, context_window=s.context_window, threads=s.threads,
-                             temperature=s.temperature, seed=s.seed)
+                             temperature=s.temperature, seed=s.seed, prefix=preamble(), state_dir=s.cache_dir / "state")
 
 
 __all__ = ["Generator", "Message", "LlamaCppGenerator", "LlamaCounters", "LLAMA_OPTIONS", "RemoteGenerator",

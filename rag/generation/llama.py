@@ -2,7 +2,8 @@
 
 It renders the model's own chat template, counts with the model's own tokenizer, and decodes
 greedily by default. llama.cpp keeps the longest shared prompt prefix in its KV cache, so the
-fixed system prompt is evaluated once per process, not once per question.
+fixed system prompt is evaluated once per process, not once per question; with a `state_dir`,
+once per model and prompt version (rag.generation.state).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import ModelError
+from ..stamps import Stamps
+from . import state
 
 Message = dict[str, str]
 
@@ -61,13 +64,20 @@ class LlamaCppGenerator:
     """A GGUF model run by llama-cpp-python; the weights load on first use."""
 
     def __init__(self, path: Path, *, name: str | None = None, context_window: int = 4096,
-                 threads: int = 0, temperature: float = 0.0, seed: int = 0) -> None:
+                 threads: int = 0, temperature: float = 0.0, seed: int = 0,
+                 prefix: Sequence[Message] = (), state_dir: Path | None = None) -> None:
+        """`prefix` is how every prompt begins (system prompt, examples); it is evaluated when the
+        model loads, or its KV state loaded from `state_dir` when a valid one was saved there."""
         self.path = Path(path)
         self.name = name or self.path.stem
         self.context_window = context_window
         self.threads = threads or os.cpu_count() or 1
         self.temperature = temperature
         self.seed = seed
+        self.prefix = tuple(prefix)
+        self.state_dir = state_dir
+        # How the prefix got into the KV cache at load: "restored", "evaluated" or None (no prefix).
+        self.prefix_source: str | None = None
         # Per generated token of the last `stream`, the probability of the most likely token.
         self.last_probabilities: list[float] = []
 
@@ -119,6 +129,10 @@ class LlamaCppGenerator:
         yes, no = (float(weights[ids].sum()) for ids in self._yes_no)
         return yes / (yes + no) if yes + no > 0 else 0.5
 
+    def load(self) -> None:
+        """Load the weights and the prefix's KV state now, rather than on the first question."""
+        self._llama
+
     def counters(self) -> LlamaCounters:
         """llama.cpp's running totals for this model (loads it if it is not loaded yet)."""
         return read_counters(self._llama)
@@ -128,10 +142,47 @@ class LlamaCppGenerator:
         # inside a message must not be able to forge them ("<|im_end|>" in a document).
         safe = [{**m, "content": defuse_control_tokens(m["content"])} for m in messages]
         prompt = self._formatter(messages=safe).prompt
-        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        return self._model.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
 
     @cached_property
     def _llama(self):
+        """The model with the prefix in its KV cache."""
+        llama = self._model
+        tokens = self._prefix_tokens()
+        if not tokens:
+            return llama
+        key = None
+        if self.state_dir is not None:
+            stamps = Stamps(self.state_dir / "models.json")
+            try:
+                model_sha256 = stamps.sha256(self.path.resolve())
+            finally:
+                stamps.save()
+            options = {"n_ctx": self.context_window, **LLAMA_OPTIONS}
+            key = state.state_key(model_sha256, options, tokens)
+            if state.restore(llama, tokens, self.state_dir, key):
+                self.prefix_source = "restored"
+                return llama
+        llama.eval(tokens)
+        self.prefix_source = "evaluated"
+        if key is not None:
+            state.save(llama, tokens, self.state_dir, key)
+        return llama
+
+    def _prefix_tokens(self) -> list[int]:
+        """The tokens every prompt that starts with `prefix` starts with, whatever follows.
+
+        Rendered with two different questions after it, through the model's own template, so the
+        template's markers around the next message are included exactly as a real prompt has them.
+        """
+        if not self.prefix:
+            return []
+        first, second = (self._tokens([*self.prefix, {"role": "user", "content": text}]) for text in ("a", "b"))
+        shared = self._model.longest_token_prefix(first, second)
+        return first[:shared]
+
+    @cached_property
+    def _model(self):
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}")
         from llama_cpp import Llama
@@ -146,7 +197,7 @@ class LlamaCppGenerator:
     def _formatter(self):
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        meta = self._llama.metadata
+        meta = self._model.metadata
         template = meta.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"{self.path.name} has no chat template; use an instruction-tuned GGUF")
@@ -157,16 +208,16 @@ class LlamaCppGenerator:
     def _yes_no(self) -> tuple[list[int], list[int]]:
         """The single-token spellings of yes and of no in this model's vocabulary."""
         def ids(*spellings: str) -> list[int]:
-            found = {tuple(self._llama.tokenize(s.encode(), add_bos=False, special=False)) for s in spellings}
+            found = {tuple(self._model.tokenize(s.encode(), add_bos=False, special=False)) for s in spellings}
             return sorted({t[0] for t in found if len(t) == 1})
 
         return ids("yes", "Yes", "YES", " yes", " Yes"), ids("no", "No", "NO", " no", " No")
 
     def _token_text(self, kind: str) -> str:
-        token_id = self._llama.metadata.get(f"tokenizer.ggml.{kind}_token_id")
+        token_id = self._model.metadata.get(f"tokenizer.ggml.{kind}_token_id")
         if token_id is None:
             return ""
-        return self._llama.detokenize([int(token_id)], special=True).decode("utf-8", "replace")
+        return self._model.detokenize([int(token_id)], special=True).decode("utf-8", "replace")
 
 
 def gguf_token_counter(path: Callable[[], Path]) -> Callable[[str], int]:
