@@ -65,5 +65,7 @@ def test_piped_questions_get_plain_answers(real_rag, real_env, tmp_path):
                             capture_output=True, text=True, env=_env(real_env, tmp_path), timeout=600)
     assert result.returncode == 0, result.stderr
     assert "\x1b[" not in result.stdout
-    assert result.stdout.rstrip().endswith("I cannot find the answer in the provided documents.")
+    # The off-corpus question is refused, and the refusal says why on its own line.
+    assert result.stdout.rstrip().endswith("I cannot find the answer in the provided documents.\n"
+                                           "(why: no passage in the documents is about the question)")
     assert "rag chat ·" not in result.stdout
