@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: setup chat test test-unit test-e2e bench eval
 
-setup: $(VENV)/.installed $(CHROMIUM)
-
-# The web page's test drives Debian's chromium through Playwright (no browser download).
+# The web page's test drives Debian's chromium through Playwright (no browser download). Defined
+# before `setup`, whose prerequisites are expanded as the line is read.
 CHROMIUM ?= /usr/bin/chromium
+
+setup: $(VENV)/.installed $(CHROMIUM)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

@@ -8,6 +8,9 @@ once per model and prompt version (rag.generation.state).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +47,47 @@ class LlamaCounters:
         return LlamaCounters(self.prompt_tokens - earlier.prompt_tokens, self.prompt_seconds - earlier.prompt_seconds,
                              self.generated_tokens - earlier.generated_tokens,
                              self.generation_seconds - earlier.generation_seconds)
+
+
+def open_llama(**options):
+    """A `llama_cpp.Llama` that loads quietly without touching the process's stdout and stderr.
+
+    With verbose=False llama-cpp-python silences loading by pointing file descriptors 1 and 2 at
+    /dev/null for the while, which loses whatever another thread prints meanwhile: `rag chat`
+    draws its prompt while the reader loads in the background, and the prompt vanished. Here
+    llama.cpp's own log goes to the `llama_cpp` logger (shown with -vv), and the binding's
+    loading report, printed to `sys.stderr`, is dropped.
+    """
+    from llama_cpp import Llama
+
+    _route_llama_log()
+    with contextlib.redirect_stderr(io.StringIO()):
+        llama = Llama(verbose=True, **options)
+    llama.verbose = False  # no per-reply reports from here on
+    return llama
+
+
+_LLAMA_LOG = logging.getLogger("llama_cpp")
+
+
+def _route_llama_log() -> None:
+    """Send llama.cpp's log lines to `_LLAMA_LOG` at debug level, once per process."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def callback(_level, text, _user_data):
+        _LLAMA_LOG.debug("%s", text.decode("utf-8", "replace").rstrip("\n"))
+
+    _log_callback = callback  # llama.cpp keeps only the pointer: the function must outlive it
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+_log_callback = None
 
 
 def read_counters(llama) -> LlamaCounters:
@@ -185,11 +229,9 @@ class LlamaCppGenerator:
     def _model(self):
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}")
-        from llama_cpp import Llama
-
         try:
-            return Llama(model_path=str(self.path), n_ctx=self.context_window, n_threads=self.threads,
-                         n_threads_batch=self.threads, seed=self.seed, verbose=False, **LLAMA_OPTIONS)
+            return open_llama(model_path=str(self.path), n_ctx=self.context_window, n_threads=self.threads,
+                              n_threads_batch=self.threads, seed=self.seed, **LLAMA_OPTIONS)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load {self.path} ({exc}); check that it is a complete GGUF file") from exc
 
@@ -226,9 +268,7 @@ def gguf_token_counter(path: Callable[[], Path]) -> Callable[[str], int]:
 
     def count(text: str) -> int:
         if not loaded:
-            from llama_cpp import Llama
-
-            loaded.append(Llama(model_path=str(path()), vocab_only=True, verbose=False))
+            loaded.append(open_llama(model_path=str(path()), vocab_only=True))
         return len(loaded[0].tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     return count
