@@ -14,9 +14,9 @@ import json
 import subprocess
 import time
 
-from .measure import ROOT, load
+from .measure import MODEL, ROOT, load
 
-BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning")
+BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning", "serve")
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 questions, 10k chunks: a smoke test")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {','.join(BENCHMARKS)}")
     parser.add_argument("--questions", type=int, help="answerable gold questions to ask (default 20, quick 3)")
-    parser.add_argument("--model", default="qwen2.5-coder-0.5b", help="bundled model name or GGUF path")
+    parser.add_argument("--model", default=MODEL, help="bundled model name or GGUF path")
     parser.add_argument("--scales", help="comma-separated chunk counts (default 10000,100000,1000000)")
     parser.add_argument("--hnsw-max", type=int, default=1_000_000, help="largest size at which HNSW is built")
     parser.add_argument("--rgb", default=str(ROOT.parent / "shared" / "external" / "rgb"),

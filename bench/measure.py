@@ -1,9 +1,10 @@
-"""Clocks, percentiles, subprocess workers with their peak memory, and Markdown tables."""
+"""Clocks, percentiles, subprocess workers with their peak memory, servers on loopback, and Markdown tables."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,8 @@ from pathlib import Path
 from rag.scoring import median, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
+# The reader every benchmark uses unless --model names another.
+MODEL = "qwen2.5-coder-0.5b"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,40 @@ def run_child(argv: Sequence[str], *, env: dict | None = None) -> Child:
             raise RuntimeError(f"{' '.join(argv)} failed with exit code {process.returncode}")
         data = json.loads(out.read_text()) if out.is_file() else {}
     return Child(data=data, wall=wall, peak_mb=usage.ru_maxrss / 1024)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(argv: Sequence[str], env: dict, health: str, log: Path) -> subprocess.Popen:
+    """Start a server process (its output to `log`) and wait until `health` answers 200; fail with its log."""
+    import httpx  # here: the bench workers import this module and need no HTTP client
+
+    with log.open("w") as out:
+        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{argv[:3]} exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(health, timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    process.kill()
+    raise AssertionError(f"{health} never answered 200: {log.read_text()[-2000:]}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def worker(module: str, *args: object) -> list[str]:

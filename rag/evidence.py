@@ -32,8 +32,9 @@ class _Sentence:
     end: int
 
 
-def select(question: str, hits: Sequence[Hit], embedder: Embedder, *, sentences: int) -> list[Hit]:
-    """The best `sentences` sentences of `hits`, as passages (hits narrowed to a span), best first."""
+def select(question: str, hits: Sequence[Hit], embedder: Embedder, *, sentences: int, neighbours: int = 0) -> list[Hit]:
+    """The best `sentences` sentences of `hits`, each with `neighbours` sentences either side in its chunk,
+    as passages (hits narrowed to a span), best first."""
     candidates = [_Sentence(hit, i, start, end) for hit in hits
                   for i, (start, end) in enumerate(sentence_spans(hit.chunk.text))]
     if len(candidates) <= sentences:
@@ -43,7 +44,13 @@ def select(question: str, hits: Sequence[Hit], embedder: Embedder, *, sentences:
     lexical = _lexical_scores(question, texts)
     scores = [float(vectors[i + 1] @ vectors[0]) + LEXICAL_WEIGHT * lexical[i] for i in range(len(texts))]
     best = sorted(range(len(candidates)), key=lambda i: -scores[i])[:sentences]
-    return _passages([candidates[i] for i in best], [scores[i] for i in best])
+    # A neighbour is scored as the sentence it stands beside, so its passage keeps that sentence's rank.
+    chosen = {}
+    for i in best:
+        for j in range(i - neighbours, i + neighbours + 1):
+            if 0 <= j < len(candidates) and candidates[j].hit is candidates[i].hit:
+                chosen[j] = max(chosen.get(j, -math.inf), scores[i])
+    return _passages([candidates[j] for j in chosen], [chosen[j] for j in chosen])
 
 
 def _lexical_scores(question: str, texts: Sequence[str]) -> list[float]:

@@ -19,10 +19,10 @@ from .citations import is_refusal, normalize_markers
 from .decision import MODELS, Decision, Signals, decide
 from .embeddings import Embedder, load_embedder
 from .errors import ConfigError, InputError
-from .generation import Generator, open_reader
+from .generation import Generator, Message, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
-from .prompting import REFUSAL, Prompt, build_prompt, load_prompt, merge_overlapping
+from .prompting import REFUSAL, Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
 from .settings import Settings
 from .verification import Verified, addresses, restates, strip_markers, verify
 from .types import Answer, Hit, Timings
@@ -46,7 +46,8 @@ class RAG:
         _validate(self.settings)
         self._embedder = embedder
         self._generator = generator
-        self._readers: dict[str, Generator] = {}
+        self._readers: dict[tuple, Generator] = {}
+        self._checker: Generator | None = None
         self._index: VectorIndex | None = None
 
     @property
@@ -62,10 +63,19 @@ class RAG:
         return self._generator
 
     @property
-    def checker(self) -> Generator | None:
-        """The model that checks answers, when it is not the reader itself."""
-        name = self.settings.check_model
-        return None if not name or name == self.settings.model else self._load_reader(name)
+    def checker(self) -> Generator:
+        """The model that checks answers: `check_model`, else the reader's own model in a context of its own.
+
+        A reader that cannot fork (a server, a test's fake) checks in its own context.
+        """
+        if self._checker is None:
+            name = self.settings.check_model
+            if name:
+                self._checker = self._load_reader(name, prefix=check_preamble())
+            else:
+                fork = getattr(self.generator, "fork", None)
+                self._checker = fork(check_preamble()) if fork else self.generator
+        return self._checker
 
     @property
     def fallback(self) -> Generator | None:
@@ -73,12 +83,12 @@ class RAG:
         name = self.settings.fallback_model
         return self._load_reader(name) if name else None
 
-    def _load_reader(self, name: str) -> Generator:
-        """The one place readers are made (main, checker, fallback), each with the prompt preamble's saved state."""
-        # One loaded model per name: the checker and the fallback reader are often the same.
-        if name not in self._readers:
-            self._readers[name] = open_reader(name, self.settings)
-        return self._readers[name]
+    def _load_reader(self, name: str, *, prefix: Sequence[Message] | None = None) -> Generator:
+        """The one place readers are made (main, checker, fallback), each with its preamble's saved state."""
+        key = (name, prefix)
+        if key not in self._readers:
+            self._readers[key] = open_reader(name, self.settings, prefix=prefix)
+        return self._readers[key]
 
     @property
     def store(self) -> VectorIndex:
@@ -93,7 +103,7 @@ class RAG:
         The reader loads in a thread while the embedder and the index load here: llama.cpp and
         numpy release the GIL while they read and compute, so the two overlap.
         """
-        readers = [self.generator, *(r for r in (self.checker, self.fallback) if r is not None)]
+        readers = [self.generator, self.checker, *(r for r in (self.fallback,) if r is not None)]
         failures: list[BaseException] = []
 
         def load_readers() -> None:
@@ -169,7 +179,8 @@ class RAG:
             return
         sources = merge_overlapping(hits)
         if self.settings.context_sentences:
-            sources = evidence.select(query, sources, self.embedder, sentences=self.settings.context_sentences)
+            sources = evidence.select(query, sources, self.embedder, sentences=self.settings.context_sentences,
+                                      neighbours=self.settings.context_neighbours)
         reading = yield from self._read(self.generator, question, query, sources, history, hits[0].score)
         model = self.settings.model
         if self.settings.fallback_model and not reading.decision.answer:
@@ -217,27 +228,27 @@ class RAG:
             declined=declined, cited=bool(checked.citations), restates=restated,
             overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
             retrieval=retrieval_score,
-            judge=None if outright else self._check(reader, prompt, checked, question),
+            judge=None if outright else self._check(prompt, checked, question),
             answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
         decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
         return _Reading(prompt=prompt, raw=raw, checked=checked, signals=signals, decision=decision,
                         first_token=first_token, generated=len(pieces))
 
-    def _check(self, reader: Generator, prompt: Prompt, checked: Verified, question: str) -> float | None:
+    def _check(self, prompt: Prompt, checked: Verified, question: str) -> float | None:
         """The checker's probability that the cited sources state the answer.
 
-        The checker reads only the cited passages, the question and the answer, in a fresh context:
-        a reader asked in its own conversation confirms what it just wrote (the 1.5B's P(yes) over
-        the four gold sets: AUC .58 in its own conversation, .71 asked afresh;
-        eval/runs/2026-12-02-decision).
+        The checker reads only the cited passages, the question and the answer, after worked
+        verdicts of its own: a reader asked in its own conversation confirms what it just wrote
+        (the 1.5B's P(yes) over the four gold sets: AUC .58 in its own conversation, .71 asked
+        afresh, eval/runs/2026-12-02-decision; .74 after the worked verdicts, against .70 without,
+        eval/runs/2026-12-07-quality).
         """
-        ask = getattr(self.checker or reader, "yes_probability", None)
+        ask = getattr(self.checker, "yes_probability", None)
         if ask is None:
             return None
         cited = sorted({c.number for c in checked.citations})
         passages = "\n\n".join(prompt.sources[n - 1].chunk.text for n in cited)
-        return ask([{"role": "user", "content": load_prompt("check_passage").format(
-            passage=passages, answer=strip_markers(checked.text), question=question).strip()}])
+        return ask(check_messages(passages, question, strip_markers(checked.text)))
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

@@ -118,6 +118,26 @@ def preamble() -> tuple[Message, ...]:
     return tuple(messages)
 
 
+@cache
+def check_preamble() -> tuple[Message, ...]:
+    """How every check begins: the checker's instructions and worked verdicts (prompts/check_*)."""
+    messages = [{"role": "system", "content": load_prompt("check_system").strip()}]
+    for line in load_prompt("check_examples", suffix="jsonl").splitlines():
+        example = json.loads(line)
+        messages.append({"role": "user", "content": _check(example["passage"], example["question"], example["answer"])})
+        messages.append({"role": "assistant", "content": example["verdict"]})
+    return tuple(messages)
+
+
+def check_messages(passage: str, question: str, answer: str) -> list[Message]:
+    """The yes/no question whether `passage` states `answer` to `question`, after the check preamble."""
+    return [*check_preamble(), {"role": "user", "content": _check(passage, question, answer)}]
+
+
+def _check(passage: str, question: str, answer: str) -> str:
+    return load_prompt("check_passage").format(passage=passage, question=question, answer=answer).strip()
+
+
 def _question(question: str, sources: Sequence[dict]) -> str:
     blocks = "\n\n".join(load_prompt("source").format(number=n, **fields).strip()
                           for n, fields in enumerate(sources, 1))

@@ -65,6 +65,8 @@ class Settings:
     top_k: int = _doc("Chunks retrieved per question.", default=4)
     context_sentences: int = _doc("Sentences of the retrieved chunks the model reads; 0 gives it the whole chunks.",
                                   default=6)
+    context_neighbours: int = _doc("Sentences either side of each selected sentence the model reads with it.",
+                                   default=0)
     retrieval: str = _doc("`hybrid` (dense + BM25, fused by rank, plus BM25's two best) or `dense` only.", default="hybrid")
     # On eval/seeds.jsonl with MiniLM the weakest answerable question scores 0.35 and off-topic
     # questions at most 0.22; another embedder needs its own value.

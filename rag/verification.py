@@ -18,7 +18,11 @@ from .numbers import spell_digits
 from .types import Citation, Hit
 
 _MARKERS = re.compile(r"\s*(?:\[\d+\])+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+# Not after an initial ("Niels B. Christiansen", "U.S. President") or a title before a name: split
+# there, a name falls into two sentences, and the reader is shown half of it.
+_NOT_AN_END = "".join(rf"(?<!\b{abbreviation}\.)" for abbreviation in
+                      ("[A-Z]", "Mr", "Ms", "Dr", "St", "Jr", "Sr", "Mrs", "Gen", "Gov", "Sen", "Rep", "Col", "Prof"))
+_SENTENCE_END = re.compile(rf"(?<=[.!?]){_NOT_AN_END}[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+", re.UNICODE)
 _STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below

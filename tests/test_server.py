@@ -34,8 +34,10 @@ class GatedGenerator(FakeGenerator):
         self.started = threading.Event()
         self.closed = threading.Event()
         self.pieces = 0
+        self.calls = 0
 
     def stream(self, messages, *, max_tokens):
+        self.calls += 1
         self.started.set()
         self.gate.wait(10)
         try:
@@ -179,6 +181,43 @@ def test_a_full_queue_answers_503_with_retry_after(tmp_path, seeds, fake_embedde
     assert (first.status_code, second.status_code, third.status_code) == (200, 200, 503)
     assert int(third.headers["Retry-After"]) >= 1
     assert "busy" in third.json()["error"]["message"]
+
+
+def test_requests_whose_clients_left_give_their_place_in_the_queue_back(tmp_path, seeds, fake_embedder):
+    generator = GatedGenerator()
+    rag = _served(tmp_path, seeds, generator, fake_embedder, max_answer_tokens=3)
+    worker = Worker(queue_size=2)
+    app = create_app(rag, worker=worker)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as http:
+            def ask():
+                return http.post("/v1/ask", json={"question": QUESTION})
+
+            first = asyncio.create_task(ask())
+            while not generator.started.is_set():
+                await asyncio.sleep(0.01)
+            waiting = [asyncio.create_task(ask()) for _ in range(2)]
+            await asyncio.sleep(0.2)
+            full = await ask()
+            # Both waiting clients leave (a disconnect or a client's timeout cancels the request).
+            for task in waiting:
+                task.cancel()
+            await asyncio.gather(*waiting, return_exceptions=True)
+            late = asyncio.create_task(ask())
+            await asyncio.sleep(0.2)
+            generator.gate.set()
+            return full, await first, await late
+
+    worker.start()
+    try:
+        full, first, late = asyncio.run(scenario())
+    finally:
+        worker.stop()
+    assert full.status_code == 503 and int(full.headers["Retry-After"]) >= 1
+    assert (first.status_code, late.status_code) == (200, 200)
+    assert generator.calls == 2, "a request whose client left was still answered"
 
 
 def test_a_client_that_disconnects_stops_its_generation(tmp_path, seeds, fake_embedder):

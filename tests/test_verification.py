@@ -22,6 +22,9 @@ def test_sentences_split_after_stops_but_not_inside_abbreviations():
     assert split_sentences("The U.S. team met Putin [1]. He refused [2].\nNew line here.") == [
         "The U.S. team met Putin [1].", "He refused [2].", "New line here."]
     assert split_sentences("It ended. [1]") == ["It ended. [1]"]
+    # Initials and titles before a name do not end a sentence.
+    assert split_sentences("CEO Niels B. Christiansen spoke. The U.S. President met Dr. Ruiz. It ended.") == [
+        "CEO Niels B. Christiansen spoke.", "The U.S. President met Dr. Ruiz.", "It ended."]
 
 
 def test_support_needs_the_numbers_and_most_words():

@@ -32,8 +32,11 @@ from .llama import (LLAMA_OPTIONS, LlamaCounters, LlamaCppGenerator, defuse_cont
 from .remote import RemoteGenerator, is_remote  # noqa: E402
 
 
-def open_reader(name: str, settings) -> Generator:
-    """The reader a model setting names: a server URL (`http://host:port/v1[#model]`), a bundled model, a GGUF."""
+def open_reader(name: str, settings, *, prefix: Sequence[Message] | None = None) -> Generator:
+    """The reader a model setting names: a server URL (`http://host:port/v1[#model]`), a bundled model, a GGUF.
+
+    A local model keeps `prefix` (by default the reader's preamble) in its KV cache, saved across processes.
+    """
     from ..models import BUNDLED, DEFAULT_MODEL, resolve_model
 
     s = settings
@@ -48,7 +51,8 @@ def open_reader(name: str, settings) -> Generator:
 
     path = resolve_model(name, cache_dir=s.cache_dir, models_dir=s.models_dir)
     return LlamaCppGenerator(path, name=name, context_window=s.context_window, threads=s.threads,
-                             temperature=s.temperature, seed=s.seed, prefix=preamble(), state_dir=s.cache_dir / "state")
+                             temperature=s.temperature, seed=s.seed, prefix=preamble() if prefix is None else prefix,
+                             state_dir=s.cache_dir / "state")
 
 
 __all__ = ["Generator", "Message", "LlamaCppGenerator", "LlamaCounters", "LLAMA_OPTIONS", "RemoteGenerator",

@@ -173,6 +173,16 @@ class LlamaCppGenerator:
         yes, no = (float(weights[ids].sum()) for ids in self._yes_no)
         return yes / (yes + no) if yes + no > 0 else 0.5
 
+    def fork(self, prefix: Sequence[Message]) -> "LlamaCppGenerator":
+        """The same model file in a context of its own that starts with `prefix`.
+
+        A check asked in this context would evict the reader's cached preamble, which the next
+        question would then evaluate again; a fork keeps both warm. The weights are mapped from
+        the same file, so they are in memory once.
+        """
+        return LlamaCppGenerator(self.path, name=self.name, context_window=self.context_window, threads=self.threads,
+                                 temperature=self.temperature, seed=self.seed, prefix=prefix, state_dir=self.state_dir)
+
     def load(self) -> None:
         """Load the weights and the prefix's KV state now, rather than on the first question."""
         self._llama

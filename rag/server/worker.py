@@ -2,7 +2,9 @@
 
 A request that does not fit in the queue is refused at once (`Busy`), never held without bound.
 Each job's events cross to the event loop through an asyncio queue; a job whose client left is
-cancelled, and the thread stops it between two streamed pieces by closing its iterator, which
+cancelled. A cancelled job that is still waiting no longer takes a place in the queue (so clients
+that gave up cannot make the server refuse those still there) and is dropped without running; a
+running one is stopped by the thread between two streamed pieces by closing its iterator, which
 closes the reader's stream and so ends llama.cpp's (or the remote server's) generation.
 """
 
@@ -11,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -69,7 +71,10 @@ class Worker:
     """The generation thread. `prepare` (loading the models) runs on it first; `ready` is set after."""
 
     def __init__(self, *, queue_size: int, prepare: Callable[[], None] | None = None) -> None:
-        self._queue: queue.Queue[Job | None] = queue.Queue(maxsize=max(queue_size, 1))
+        self._size = max(queue_size, 1)
+        self._waiting: deque[Job] = deque()
+        self._changed = threading.Condition()
+        self._stopping = False
         self._prepare = prepare
         self.ready = threading.Event()
         self.failure: str | None = None
@@ -80,33 +85,43 @@ class Worker:
         self._thread.start()
 
     def stop(self) -> None:
-        while True:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if job is not None:
+        with self._changed:
+            self._stopping = True
+            for job in self._waiting:
                 job.cancel()
-                job._emit("end")
-        try:
-            self._queue.put_nowait(None)
-        except queue.Full:
-            pass
+            self._drop_cancelled()
+            self._changed.notify()
         self._thread.join(timeout=5)
 
     def submit(self, work: Callable[[], Iterator[Any]]) -> Job:
         """Queue `work` (a callable returning an iterator, run on the thread); raises `Busy` when full."""
         job = Job(work, asyncio.get_running_loop())
-        try:
-            self._queue.put_nowait(job)
-        except queue.Full:
-            raise Busy(self._estimate()) from None
+        with self._changed:
+            self._drop_cancelled()
+            if len(self._waiting) >= self._size:
+                raise Busy(self._estimate())
+            self._waiting.append(job)
+            self._changed.notify()
         return job
 
+    def _drop_cancelled(self) -> None:
+        """End the waiting jobs whose clients left, so they no longer take a place; the lock is held."""
+        for job in [j for j in self._waiting if j.cancelled]:
+            self._waiting.remove(job)
+            job._emit("end")
+
     def _estimate(self) -> int:
+        """Seconds until the live waiting jobs and the running one are done."""
         recent = self._durations[-20:]
         each = sum(recent) / len(recent) if recent else 5.0
-        return max(1, math.ceil(each * (self._queue.qsize() + 1)))
+        return max(1, math.ceil(each * (len(self._waiting) + 1)))
+
+    def _next(self) -> Job | None:
+        """The oldest waiting job, once there is one; None once the worker stops."""
+        with self._changed:
+            while not self._waiting and not self._stopping:
+                self._changed.wait()
+            return None if self._stopping else self._waiting.popleft()
 
     def _run(self) -> None:
         if self._prepare is not None:
@@ -116,7 +131,7 @@ class Worker:
                 log.exception("loading the models failed")
                 self.failure = str(exc) or type(exc).__name__
         self.ready.set()
-        while (job := self._queue.get()) is not None:
+        while (job := self._next()) is not None:
             if job.cancelled:
                 job._emit("end")
                 continue

@@ -4,16 +4,14 @@ own server."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.measure import free_port, start_server, stop_server
 from rag import RAG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,45 +23,14 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start(argv: list[str], env: dict, health: str, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               cwd=ROOT)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{argv[:3]} exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(health, timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    raise AssertionError(f"{health} never answered 200: {log.read_text()[-2000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 @pytest.fixture(scope="module")
 def server(real_rag, real_env, tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    process = _start([sys.executable, "-m", "rag", "serve", "--port", str(port)], real_env,
-                     f"http://127.0.0.1:{port}/health", log)
+    process = start_server([sys.executable, "-m", "rag", "serve", "--port", str(port)], real_env,
+                           f"http://127.0.0.1:{port}/health", log)
     yield f"http://127.0.0.1:{port}"
-    _stop(process)
+    stop_server(process)
 
 
 def _check_cited(answer: dict) -> None:
@@ -140,10 +107,10 @@ def test_the_page_in_a_real_browser(server, tmp_path):
 
 def test_a_remote_reader_through_llama_cpp_server(real_rag, real_env, tmp_path):
     model = real_rag.generator.path
-    port = _free_port()
-    process = _start([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                      "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2-135m"], {},
-                     f"http://127.0.0.1:{port}/v1/models", tmp_path / "llama-server.log")
+    port = free_port()
+    process = start_server([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                            "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2-135m"], {},
+                           f"http://127.0.0.1:{port}/v1/models", tmp_path / "llama-server.log")
     try:
         remote = RAG(settings=real_rag.settings.with_updates(model=f"http://127.0.0.1:{port}/v1#smollm2-135m"),
                      embedder=real_rag.embedder)
@@ -157,4 +124,4 @@ def test_a_remote_reader_through_llama_cpp_server(real_rag, real_env, tmp_path):
         messages = [{"role": "system", "content": "Answer from the sources."}, {"role": "user", "content": QUESTION}]
         assert abs(remote.generator.count_tokens(messages) - real_rag.generator.count_tokens(messages)) <= 12
     finally:
-        _stop(process)
+        stop_server(process)
