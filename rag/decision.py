@@ -76,13 +76,16 @@ _FEATURE_REASONS = {"judge": "not_confirmed", "overlap": "off_topic", "retrieval
 
 
 # Fitted by eval/calibrate.py on the 1.5B's 236 answers past the outright checks over seeds,
-# heldout, rgb-gold and rgb-rejection (eval/runs/2026-12-02-decision), the judge being that reader
-# asked afresh. Retrieval scores and the answer's token probabilities were measured and left out:
-# with either, the cross-validated AUC falls (retrieval ranks the other way on RGB than on seeds).
+# heldout, rgb-gold and rgb-rejection (eval/runs/2026-12-07-quality), the judge being the same
+# model asked in a context of its own after worked verdicts (prompts/check_*). Cross-validated AUC
+# (5 folds over the pooled sets): judge .746; judge with overlap .745, with the answer's token
+# probabilities .749; retrieval adds .02 with a negative weight (RGB's unanswerable questions
+# retrieve passages that share their words), which would not carry to other corpora, so it is
+# left out. Overlap alone (AUC .60) decides for a reader that cannot be asked (a server without
+# log-probabilities).
 MODELS = {
-    frozenset({"overlap"}): Model(0.3839, {"overlap": 0.5544}, {"overlap": 0.5780}, {"overlap": 0.2596}),
-    frozenset({"overlap", "judge"}): Model(0.3814, {"overlap": 0.3459, "judge": 0.6010},
-                                           {"overlap": 0.5780, "judge": 1.4318}, {"overlap": 0.2596, "judge": 0.7622}),
+    frozenset({"overlap"}): Model(0.4300, {"overlap": 0.4383}, {"overlap": 0.5876}, {"overlap": 0.2575}),
+    frozenset({"judge"}): Model(0.5128, {"judge": 0.9755}, {"judge": 0.8343}, {"judge": 1.1330}),
 }
 
 
@@ -105,8 +108,9 @@ def decide(signals: Signals, *, threshold: float, models: dict[frozenset, Model]
     if signals.restates:
         return Decision(False, "restates_question")
     found = features(signals)
-    # The richest model whose features this answer has: a reader without probabilities still gets one.
-    model = max((m for names, m in models.items() if names <= found.keys()), key=lambda m: len(m.weights))
+    # The model of the best signal this answer has: the judge's where there is one.
+    model = max((m for names, m in models.items() if names <= found.keys()),
+                key=lambda m: (len(m.weights), "judge" in m.weights))
     confidence = model.probability(found)
     if confidence >= threshold:
         return Decision(True, None, confidence)

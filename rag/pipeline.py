@@ -5,6 +5,8 @@ The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` 
 
 from __future__ import annotations
 
+import json
+
 import math
 import re
 import threading
@@ -85,7 +87,7 @@ class RAG:
 
     def _load_reader(self, name: str, *, prefix: Sequence[Message] | None = None) -> Generator:
         """The one place readers are made (main, checker, fallback), each with its preamble's saved state."""
-        key = (name, prefix)
+        key = (name, json.dumps(prefix))
         if key not in self._readers:
             self._readers[key] = open_reader(name, self.settings, prefix=prefix)
         return self._readers[key]

@@ -6,6 +6,7 @@ import pytest
 
 from rag import REFUSAL, RAG, Answer
 from rag.errors import ConfigError, IndexStateError, InputError
+from tests.fakes import FakeGenerator
 
 QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
 
@@ -139,3 +140,71 @@ def test_bad_settings_fail_fast(tmp_path, seeds, fake_embedder):
     with pytest.raises(ConfigError, match="at most 254"):
         RAG(index_dir=tmp_path, embedder=fake_embedder, chunk_tokens=300).index([seeds])
     assert not (tmp_path / "CURRENT").exists()
+
+
+class JudgedGenerator(FakeGenerator):
+    """A fake reader that can also be asked yes/no (P(yes) from `verdicts`) and forked into a checker."""
+
+    def __init__(self, name: str = "fake-llm", prefix=None) -> None:
+        super().__init__()
+        self.name, self.prefix = name, prefix
+        self.verdicts: list[float] = []
+        self.asked: list[list[dict]] = []
+        self.forks: list["JudgedGenerator"] = []
+
+    def yes_probability(self, messages):
+        self.asked.append(list(messages))
+        return self.verdicts.pop(0)
+
+    def fork(self, prefix):
+        self.forks.append(JudgedGenerator(self.name, prefix))
+        return self.forks[-1]
+
+
+ANSWER = "Rivnopillia and Mala Tokmachka [1]"
+
+
+def test_the_reader_checks_its_answer_in_a_context_of_its_own(tmp_path, seeds, fake_embedder):
+    from rag.prompting import check_preamble
+
+    reader = JudgedGenerator().enqueue(ANSWER, ANSWER)
+    rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=reader, min_score=0.0)
+    rag.index([seeds])
+    checker = rag.checker
+    assert reader.forks == [checker]
+    assert checker.prefix == check_preamble()
+    checker.verdicts = [0.95, 0.02]
+    confirmed, doubted = rag.ask(QUESTION), rag.ask(QUESTION)
+    assert not confirmed.abstained and confirmed.signals.judge == 0.95
+    assert doubted.abstained and doubted.reason == "not_confirmed"
+    assert reader.asked == []
+    # The checker reads the worked verdicts, then the cited passage, the question and the bare answer.
+    asked = checker.asked[0]
+    assert asked[:-1] == list(check_preamble())
+    assert f"Question: {QUESTION}\nProposed answer: Rivnopillia and Mala Tokmachka\n" in asked[-1]["content"]
+
+
+def test_check_and_fallback_models_are_loaded_by_name_once_each(tmp_path, seeds, fake_embedder, monkeypatch):
+    from rag.prompting import check_preamble
+
+    opened = {}
+
+    def open_reader(name, settings, *, prefix=None):
+        role = "checker" if prefix == check_preamble() else "reader" if prefix is None else "other"
+        assert (name, role) not in opened, "a reader was loaded twice"
+        opened[(name, role)] = JudgedGenerator(name, prefix)
+        return opened[(name, role)]
+
+    monkeypatch.setattr("rag.pipeline.open_reader", open_reader)
+    small = JudgedGenerator("small").enqueue("Donetsk [1]")
+    rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=small, min_score=0.0,
+              check_model="large", fallback_model="large")
+    rag.index([seeds])
+    rag.checker, rag.fallback
+    checker, fallback = opened[("large", "checker")], opened[("large", "reader")]
+    fallback.enqueue(ANSWER)
+    checker.verdicts = [0.01, 0.97]
+    answer = rag.ask(QUESTION)
+    # The small reader's answer was doubted, so the large one read; the same checker judged both.
+    assert (answer.abstained, answer.model, len(checker.asked)) == (False, "large", 2)
+    assert small.forks == [] and small.asked == []

@@ -10,6 +10,7 @@ are the same (greedy decoding: they must be).
 import json
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
@@ -32,10 +33,12 @@ def lookup_open(**options):
                       **options)
 
 
+index_dir = Path(tempfile.mkdtemp(prefix="rag-lookup-"))
+RAG(model=model, index_dir=index_dir).index([root / "seeds"])
 pipelines = {}
 for name, opener in (("plain", plain_open), ("lookup", lookup_open)):
     llama_module.open_llama = opener
-    pipelines[name] = RAG(model=model)
+    pipelines[name] = RAG(model=model, index_dir=index_dir)
     pipelines[name].warm_up()
 llama_module.open_llama = plain_open
 
