@@ -55,6 +55,10 @@ def _rag(index_dir: Path | None, model: str | None, verbose: int, **overrides):
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.setLevel((logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
+    if verbose < 2:
+        # Libraries warn about what rag already reports in its own words (trafilatura's "discarding
+        # data" for a page that is all script, skipped with its reason): theirs wait for -vv.
+        handler.addFilter(lambda record: record.name == "rag" or record.name.startswith("rag."))
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING, handlers=[handler])
     log.setLevel(logging.INFO if verbose else logging.WARNING)
     return RAG(index_dir=index_dir, model=model, **overrides)
@@ -71,7 +75,7 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Embed everything again instead of only new and changed files.")
 @_common
 def index(paths: tuple[Path, ...], rebuild: bool, index_dir: Path | None, model: str | None, verbose: int) -> None:
-    """Index the .txt and .md files under PATHS; the index then mirrors them.
+    """Index the text, Markdown, PDF, HTML and Word files under PATHS; the index then mirrors them.
 
     Only new and changed files are embedded; files no longer under PATHS leave the index.
     """
