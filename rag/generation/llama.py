@@ -124,6 +124,7 @@ class LlamaCppGenerator:
         self.prefix_source: str | None = None
         # Per generated token of the last `stream`, the probability of the most likely token.
         self.last_probabilities: list[float] = []
+        self._host: LlamaCppGenerator | None = None  # whose loaded model this one shares (`fork`)
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return len(self._tokens(messages))
@@ -134,7 +135,7 @@ class LlamaCppGenerator:
             raise ModelError(f"prompt of {len(tokens)} tokens plus {max_tokens} for the answer exceeds "
                              f"the context window of {self.context_window}")
         self.last_probabilities = []
-        pieces = self._llama.create_completion(
+        pieces = self._enter().create_completion(
             tokens, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
             repeat_penalty=1.0, stream=True, logits_processor=[self._record_probability])
         for piece in pieces:
@@ -163,7 +164,7 @@ class LlamaCppGenerator:
         tokens = self._tokens(messages)
         if len(tokens) >= self.context_window:
             return None
-        llama = self._llama
+        llama = self._enter()
         # At least the last token is evaluated again: its logits are the ones read.
         shared = min(llama.longest_token_prefix(llama.input_ids[:llama.n_tokens].tolist(), tokens), len(tokens) - 1)
         llama.n_tokens = shared
@@ -174,14 +175,18 @@ class LlamaCppGenerator:
         return yes / (yes + no) if yes + no > 0 else 0.5
 
     def fork(self, prefix: Sequence[Message]) -> "LlamaCppGenerator":
-        """The same model file in a context of its own that starts with `prefix`.
+        """A generator on this one's loaded model whose prompts start with `prefix`.
 
-        A check asked in this context would evict the reader's cached preamble, which the next
-        question would then evaluate again; a fork keeps both warm. The weights are mapped from
-        the same file, so they are in memory once.
+        Asked in this generator's conversation, a check would evict its cached preamble, which the
+        next question would evaluate again; a second llama.cpp model would hold the weights twice
+        (llama.cpp repacks them into memory of its own: +590 MB for the 0.5B). So the two share
+        the model and its context, each keeps a copy of its own preamble's KV state, and the one
+        about to run swaps its copy in when the other ran last, in milliseconds.
         """
-        return LlamaCppGenerator(self.path, name=self.name, context_window=self.context_window, threads=self.threads,
+        twin = LlamaCppGenerator(self.path, name=self.name, context_window=self.context_window, threads=self.threads,
                                  temperature=self.temperature, seed=self.seed, prefix=prefix, state_dir=self.state_dir)
+        twin._host = self
+        return twin
 
     def load(self) -> None:
         """Load the weights and the prefix's KV state now, rather than on the first question."""
@@ -205,6 +210,8 @@ class LlamaCppGenerator:
         tokens = self._prefix_tokens()
         if not tokens:
             return llama
+        llama.n_tokens = 0  # a shared model may hold the other generator's prefix
+        self.prefix_source = "evaluated"
         key = None
         if self.state_dir is not None:
             stamps = Stamps(self.state_dir / "models.json")
@@ -216,11 +223,20 @@ class LlamaCppGenerator:
             key = state.state_key(model_sha256, options, tokens)
             if state.restore(llama, tokens, self.state_dir, key):
                 self.prefix_source = "restored"
-                return llama
-        llama.eval(tokens)
-        self.prefix_source = "evaluated"
-        if key is not None:
-            state.save(llama, tokens, self.state_dir, key)
+        if self.prefix_source == "evaluated":
+            llama.eval(tokens)
+            if key is not None:
+                state.save(llama, tokens, self.state_dir, key)
+        self._prefix_ids = tokens
+        self._snapshot = state.snapshot(llama)
+        return llama
+
+    def _enter(self):
+        """The model, holding this generator's prefix: swapped back in if a generator sharing it ran last."""
+        llama = self._llama
+        tokens = getattr(self, "_prefix_ids", [])
+        if tokens and (llama.n_tokens < len(tokens) or llama.input_ids[:len(tokens)].tolist() != tokens):
+            state.swap_in(llama, self._snapshot, tokens)
         return llama
 
     def _prefix_tokens(self) -> list[int]:
@@ -237,6 +253,8 @@ class LlamaCppGenerator:
 
     @cached_property
     def _model(self):
+        if self._host is not None:
+            return self._host._model
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}")
         try:

@@ -88,3 +88,26 @@ def save(llama, tokens: Sequence[int], directory: Path, key: str) -> None:
     finally:
         for leftover in directory.glob(f".{key}.{os.getpid()}.*"):
             leftover.unlink(missing_ok=True)
+
+
+def snapshot(llama):
+    """A copy, in memory, of the KV cache `llama` holds now (sequence 0): what `swap_in` puts back."""
+    import llama_cpp
+
+    size = llama_cpp.llama_state_seq_get_size(llama.ctx, _SEQUENCE)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, _SEQUENCE)
+    return buffer, written
+
+
+def swap_in(llama, saved, tokens: Sequence[int]) -> None:
+    """Put a `snapshot` of `tokens` back into `llama`'s KV cache, in place of what it holds."""
+    import llama_cpp
+
+    buffer, size = saved
+    if not llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, size, _SEQUENCE):
+        raise RuntimeError("llama.cpp could not load a KV snapshot it made")
+    llama.input_ids[:len(tokens)] = tokens
+    llama.n_tokens = len(tokens)
+    llama._requires_eval = True
+

@@ -53,3 +53,24 @@ def test_a_damaged_or_stale_state_is_rebuilt_not_used(reader, tmp_path):
     other.load()
     assert other.prefix_source == "evaluated"
     assert len(list((tmp_path / "state").glob("*.kv"))) == 2
+
+
+def test_a_fork_shares_the_model_and_neither_evaluates_its_preamble_again(reader, tmp_path):
+    from rag.prompting import check_messages, check_preamble
+
+    main = reader()
+    fork = main.fork(check_preamble())
+    check = check_messages("The talks lasted five hours.", "How long did the talks last?", "five hours")
+    expected_answer, expected_yes = _answer(reader(state_dir=None)), reader(state_dir=None, prefix=check_preamble()).yes_probability(check)
+    main.load()
+    fork.load()
+    assert fork._model is main._model  # one copy of the weights
+    before = main.counters()
+    # Alternating, each finds the other's preamble in the shared cache and swaps its own back in.
+    for _ in range(2):
+        assert _answer(main) == expected_answer
+        assert fork.yes_probability(check) == pytest.approx(expected_yes, abs=0.02)
+    evaluated = (main.counters() - before).prompt_tokens
+    question_tokens = main.count_tokens(QUESTION) - len(main._prefix_ids)
+    check_tokens = fork.count_tokens(check) - len(fork._prefix_ids)
+    assert evaluated <= 2 * (question_tokens + check_tokens) + 4

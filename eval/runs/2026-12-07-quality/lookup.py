@@ -29,7 +29,8 @@ plain_open = llama_module.open_llama
 
 
 def lookup_open(**options):
-    return plain_open(draft_model=LlamaPromptLookupDecoding(num_pred_tokens=int(sys.argv[3]) if len(sys.argv) > 3 else 10),
+    # The binding needs logits for every position to verify drafted tokens, and sizes its buffer by logits_all.
+    return plain_open(logits_all=True, draft_model=LlamaPromptLookupDecoding(num_pred_tokens=int(sys.argv[3]) if len(sys.argv) > 3 else 10),
                       **options)
 
 

@@ -1,10 +1,10 @@
 """Replay recorded runs through candidate decisions: one reader, or a cascade of two; per set right/refused and time.
 
-    .venv/bin/python eval/runs/2026-12-07-quality/simulate.py SMALL_RUN LARGE_RUN
+    .venv/bin/python eval/runs/2026-12-07-quality/simulate.py SMALL_RUN LARGE_RUN [FEATURES]
 
 Each run is a `rag eval` folder with one subfolder per gold set, whose rows carry the decision's
-signals (the judge among them). The decision's probability is cross-validated: each set is
-scored by a logistic model fitted on the other sets only (eval/calibrate.py). A cascade answers
+signals (the judge among them). The decision's probability is cross-validated: 5 folds over the
+pooled sets (eval/calibrate.py), over FEATURES (default overlap,judge). A cascade answers
 with the small reader when its answer reaches t1, else asks the large reader and answers when
 that reaches t2; its time is the small reader's plus, when asked, the large one's.
 """
