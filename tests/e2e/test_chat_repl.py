@@ -40,7 +40,8 @@ def test_a_conversation_on_a_terminal(real_rag, real_env, tmp_path):
 
     child.sendline("Describe everything the documents say about Pokrovsk, in detail.")
     child.expect_exact("\x1b[?2004l")  # the line is accepted; what follows is the answer
-    child.expect(r"[A-Za-z]{3}")  # streaming has begun
+    # At once, while the answer is being made: waiting for streamed text raced SmolLM, whose whole
+    # answer can be out before the key arrives.
     child.sendcontrol("c")
     child.expect(r"\[stopped\]")
     child.expect(PROMPT)
