@@ -6,7 +6,6 @@ The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` 
 from __future__ import annotations
 
 import json
-
 import math
 import re
 import threading

@@ -110,4 +110,3 @@ def swap_in(llama, saved, tokens: Sequence[int]) -> None:
     llama.input_ids[:len(tokens)] = tokens
     llama.n_tokens = len(tokens)
     llama._requires_eval = True
-
