@@ -12,6 +12,8 @@ from .prompting import REFUSAL
 
 # "[1]", "[1, 2]", "[1][2]", "[Source 1]": small models write all of these.
 _MARKER = re.compile(r"\s*\[\s*(?:sources?\s*)?(\d+(?:\s*(?:,|;|and)\s*(?:sources?\s*)?\d+)*)\s*\]", re.I)
+# "[1], [2] and [3]": one group of markers, or the separators stay behind when markers move.
+_MARKER_RUN = re.compile(r"\[\d+\](?:\s*(?:,|;|\band\b)?\s*\[\d+\])+")
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -24,7 +26,10 @@ def normalize_markers(text: str, sources: int) -> str:
         leading = " " if match[0][:1].isspace() and valid else ""
         return leading + "".join(f"[{n}]" for n in valid)
 
-    return _MARKER.sub(replace, text).strip()
+    def merge(match: re.Match) -> str:
+        return "".join(f"[{n}]" for n in dict.fromkeys(re.findall(r"\d+", match[0])))
+
+    return _MARKER_RUN.sub(merge, _MARKER.sub(replace, text)).strip()
 
 
 def is_refusal(text: str) -> bool:

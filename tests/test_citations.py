@@ -12,7 +12,9 @@ def test_markers_pointing_to_nothing_are_removed():
 
 
 def test_marker_variants_are_normalised():
-    assert normalize_markers("Yes [Source 2]; no [1 and 2], [2,2].", 2) == "Yes [2]; no [1][2], [2]."
+    assert normalize_markers("Yes [Source 2]; no [1 and 2], [2,2].", 2) == "Yes [2]; no [1][2]."
+    # A list of markers is one group: its commas would be left behind when the markers move.
+    assert normalize_markers("Kremlin foreign policy aide [1], [2], [3] and [4]", 4) == "Kremlin foreign policy aide [1][2][3][4]"
 
 
 def test_refusal_is_recognised_despite_punctuation_and_case():

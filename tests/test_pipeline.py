@@ -208,3 +208,9 @@ def test_check_and_fallback_models_are_loaded_by_name_once_each(tmp_path, seeds,
     # The small reader's answer was doubted, so the large one read; the same checker judged both.
     assert (answer.abstained, answer.model, len(checker.asked)) == (False, "large", 2)
     assert small.forks == [] and small.asked == []
+
+
+def test_a_list_of_markers_leaves_no_stray_commas(indexed, fake_llm):
+    fake_llm.enqueue("Rivnopillia and Mala Tokmachka [1], [2], [3]")
+    answer = indexed.ask(QUESTION)
+    assert "," not in answer.text and answer.text.startswith("Rivnopillia and Mala Tokmachka [")
