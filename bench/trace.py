@@ -101,9 +101,12 @@ def _write(path: str, imported: float) -> None:
     loads = [(b, e) for p, b, e in _spans if p in ("embedder", "reader", "index open")]
     record = {"phases": phases, "spans": _spans, "exit": _now(),
               "loading_wall": (max(e for _, e in loads) - min(b for b, _ in loads)) if loads else None}
+    counted = set()
     for reader in _readers:
         model = reader.__dict__.get("_llama") or reader.__dict__.get("_model")
-        if model is not None:
+        # A fork (the checker) shares its reader's llama.cpp context, and so its counters.
+        if model is not None and id(model) not in counted:
+            counted.add(id(model))
             counters = read_counters(model)
             record.setdefault("readers", []).append({
                 "name": reader.name, "prompt_tokens": counters.prompt_tokens, "prefill": counters.prompt_seconds,
