@@ -17,8 +17,11 @@ def pytest_collection_modifyitems(items):
 def real_env(tmp_path_factory):
     """Settings every real-stack test shares: the tiny model and a private index and cache."""
     root = tmp_path_factory.mktemp("real")
+    # The decision's threshold is calibrated on the 1.5B judging its own answers; SmolLM2 cannot
+    # judge, and these tests check the plumbing (citations, streaming, serving), so its cited
+    # answers stand. The outright refusals (nothing relevant, nothing backed) still apply.
     return {"RAG_MODEL": "smollm2-135m", "RAG_INDEX_DIR": str(root / "index"),
-            "RAG_CACHE_DIR": str(root / "cache"), "RAG_MAX_ANSWER_TOKENS": "96"}
+            "RAG_CACHE_DIR": str(root / "cache"), "RAG_MAX_ANSWER_TOKENS": "96", "RAG_ANSWER_THRESHOLD": "0"}
 
 
 @pytest.fixture(scope="session")
