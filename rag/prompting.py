@@ -124,17 +124,17 @@ def check_preamble() -> tuple[Message, ...]:
     messages = [{"role": "system", "content": load_prompt("check_system").strip()}]
     for line in load_prompt("check_examples", suffix="jsonl").splitlines():
         example = json.loads(line)
-        messages.append({"role": "user", "content": _check(example["passage"], example["question"], example["answer"])})
+        messages.append({"role": "user", "content": _check_request(example["passage"], example["question"], example["answer"])})
         messages.append({"role": "assistant", "content": example["verdict"]})
     return tuple(messages)
 
 
 def check_messages(passage: str, question: str, answer: str) -> list[Message]:
     """The yes/no question whether `passage` states `answer` to `question`, after the check preamble."""
-    return [*check_preamble(), {"role": "user", "content": _check(passage, question, answer)}]
+    return [*check_preamble(), {"role": "user", "content": _check_request(passage, question, answer)}]
 
 
-def _check(passage: str, question: str, answer: str) -> str:
+def _check_request(passage: str, question: str, answer: str) -> str:
     return load_prompt("check_passage").format(passage=passage, question=question, answer=answer).strip()
 
 

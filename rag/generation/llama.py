@@ -125,6 +125,9 @@ class LlamaCppGenerator:
         # Per generated token of the last `stream`, the probability of the most likely token.
         self.last_probabilities: list[float] = []
         self._host: LlamaCppGenerator | None = None  # whose loaded model this one shares (`fork`)
+        # Once loaded: the prefix's tokens and a copy of their KV state, to swap back in (`_enter`).
+        self._prefix_ids: list[int] = []
+        self._snapshot = None
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return len(self._tokens(messages))
@@ -211,7 +214,6 @@ class LlamaCppGenerator:
         if not tokens:
             return llama
         llama.n_tokens = 0  # a shared model may hold the other generator's prefix
-        self.prefix_source = "evaluated"
         key = None
         if self.state_dir is not None:
             stamps = Stamps(self.state_dir / "models.json")
@@ -221,12 +223,12 @@ class LlamaCppGenerator:
                 stamps.save()
             options = {"n_ctx": self.context_window, **LLAMA_OPTIONS}
             key = state.state_key(model_sha256, options, tokens)
-            if state.restore(llama, tokens, self.state_dir, key):
-                self.prefix_source = "restored"
-        if self.prefix_source == "evaluated":
+        restored = key is not None and state.restore(llama, tokens, self.state_dir, key)
+        if not restored:
             llama.eval(tokens)
             if key is not None:
                 state.save(llama, tokens, self.state_dir, key)
+        self.prefix_source = "restored" if restored else "evaluated"
         self._prefix_ids = tokens
         self._snapshot = state.snapshot(llama)
         return llama
@@ -234,7 +236,7 @@ class LlamaCppGenerator:
     def _enter(self):
         """The model, holding this generator's prefix: swapped back in if a generator sharing it ran last."""
         llama = self._llama
-        tokens = getattr(self, "_prefix_ids", [])
+        tokens = self._prefix_ids
         if tokens and (llama.n_tokens < len(tokens) or llama.input_ids[:len(tokens)].tolist() != tokens):
             state.swap_in(llama, self._snapshot, tokens)
         return llama
