@@ -1,7 +1,7 @@
 """Re-judge a run's candidate answers with a bare passage prompt by MODEL; writes OUT/<set>/rows.jsonl with signals.judge replaced."""
 import json, sys, time
 from pathlib import Path
-sys.path.insert(0, "/work/main")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rag.settings import Settings
 from rag.models import resolve_model
 from rag.generation.llama import LlamaCppGenerator

@@ -1,6 +1,6 @@
 """Score candidate answers of a recorded `rag eval` run with several yes/no judge prompts; print AUC per set.
 
-    .venv/bin/python eval/runs/2026-12-07-quality/judges.py RUN MODEL OUT.jsonl [VARIANT ...]
+    .venv/bin/python experiments/2026-12-07-quality/judges.py RUN MODEL OUT.jsonl [VARIANT ...]
 
 A candidate is an answer past the outright checks (reader answered, a source backs it, not a
 restatement); it is right when the reader's raw answer holds a gold answer. Each variant asks
@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rag.generation.llama import LlamaCppGenerator  # noqa: E402
 from rag.models import resolve_model  # noqa: E402
