@@ -9,12 +9,7 @@ from __future__ import annotations
 import re
 
 from .prompting import REFUSAL
-
-# "[1]", "[1, 2]", "[1][2]", "[Source 1]": small models write all of these.
-_MARKER = re.compile(r"\s*\[\s*(?:sources?\s*)?(\d+(?:\s*(?:,|;|and)\s*(?:sources?\s*)?\d+)*)\s*\]", re.I)
-# "[1], [2] and [3]": one group of markers, or the separators stay behind when markers move.
-_MARKER_RUN = re.compile(r"\[\d+\](?:\s*(?:,|;|\band\b)?\s*\[\d+\])+")
-_WORDS = re.compile(r"[a-z0-9]+")
+from .text import MARKER_LIST, WRITTEN_MARKER, plain_words
 
 
 def normalize_markers(text: str, sources: int) -> str:
@@ -29,9 +24,9 @@ def normalize_markers(text: str, sources: int) -> str:
     def merge(match: re.Match) -> str:
         return "".join(f"[{n}]" for n in dict.fromkeys(re.findall(r"\d+", match[0])))
 
-    return _MARKER_RUN.sub(merge, _MARKER.sub(replace, text)).strip()
+    return MARKER_LIST.sub(merge, WRITTEN_MARKER.sub(replace, text)).strip()
 
 
 def is_refusal(text: str) -> bool:
     """True when the model gave the refusal phrase instead of an answer."""
-    return " ".join(_WORDS.findall(REFUSAL.lower())) in " ".join(_WORDS.findall(text.lower()))
+    return plain_words(REFUSAL) in plain_words(text)

@@ -25,7 +25,8 @@ from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
 from .prompting import REFUSAL, Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
 from .settings import Settings
-from .verification import Verified, addresses, restates, strip_markers, verify
+from .text import strip_markers
+from .verification import Verified, addresses, restates, verify
 from .types import Answer, Hit, Timings
 
 

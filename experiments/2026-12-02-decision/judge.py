@@ -6,7 +6,7 @@ from rag.settings import Settings
 from rag.models import resolve_model
 from rag.generation.llama import LlamaCppGenerator
 from rag.prompting import load_prompt
-from rag.verification import strip_markers
+from rag.text import strip_markers
 run, model, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 s = Settings.load() if hasattr(Settings, "load") else Settings()
 gen = LlamaCppGenerator(resolve_model(model, cache_dir=s.cache_dir, models_dir=s.models_dir), name=model, context_window=4096, threads=2, temperature=0.0, seed=0)
