@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.decision import Signals, features  # noqa: E402
+from rag.decision import Signals, features, outright  # noqa: E402
 
 FEATURES = ("judge", "overlap", "answer_probability", "retrieval")
 
@@ -42,10 +42,10 @@ def load(runs: list[Path]) -> list[dict]:
             for line in rows_file.read_text(encoding="utf-8").splitlines():
                 row = json.loads(line)
                 row["set"] = rows_file.parent.name
-                signals = row.get("signals")
-                row["candidate"] = bool(signals) and signals["cited"] and not signals["declined"] and not signals["restates"]
+                signals = Signals(**row["signals"]) if row.get("signals") else None
+                row["candidate"] = signals is not None and outright(signals) is None
                 if row["candidate"]:
-                    row["features"] = features(Signals(**signals))
+                    row["features"] = features(signals)
                 rows.append(row)
     return rows
 

@@ -1,8 +1,8 @@
 """rag: local, offline question answering over a folder of documents, with checkable citations."""
 
+from .decision import REFUSAL
 from .errors import ConfigError, IndexStateError, InputError, ModelError, RagError
 from .pipeline import RAG, IndexReport
-from .prompting import REFUSAL
 from .settings import Settings
 from .types import Answer, Chunk, Citation, Document, Hit, Timings
 

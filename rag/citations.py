@@ -1,4 +1,4 @@
-"""Read what the model wrote: normalise its `[n]` markers, and spot refusals.
+"""Read what the model wrote: normalise its `[n]` markers.
 
 A marker must name a source that was in the prompt; any other marker is removed. Whether the
 source backs the sentence is `rag.verification`'s job.
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .prompting import REFUSAL
-from .text import MARKER_LIST, WRITTEN_MARKER, plain_words
+from .text import MARKER_LIST, WRITTEN_MARKER
 
 
 def normalize_markers(text: str, sources: int) -> str:
@@ -26,7 +25,3 @@ def normalize_markers(text: str, sources: int) -> str:
 
     return MARKER_LIST.sub(merge, WRITTEN_MARKER.sub(replace, text)).strip()
 
-
-def is_refusal(text: str) -> bool:
-    """True when the model gave the refusal phrase instead of an answer."""
-    return plain_words(REFUSAL) in plain_words(text)

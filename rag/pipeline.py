@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from . import evidence, retrieval
-from .citations import is_refusal, normalize_markers
-from .decision import MODELS, Decision, Signals, decide
+from .citations import normalize_markers
+from .decision import MODELS, REFUSAL, Decision, Signals, decide, falls_back, gate, is_refusal, needs_judge
 from .embeddings import Embedder, load_embedder
 from .errors import ConfigError, InputError
 from .generation import Generator, Message, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
-from .prompting import REFUSAL, Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
+from .prompting import Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
 from .settings import Settings
 from .text import strip_markers
 from .verification import Verified, addresses, restates, verify
@@ -173,11 +173,12 @@ class RAG:
         build_prompt(question, [], self.generator, answer_tokens=self.settings.max_answer_tokens)
         hits = self.retrieve(query)
         retrieved = time.perf_counter()
-        if not hits or hits[0].score < self.settings.min_score:
+        gated = gate(hits[0].score if hits else None, min_score=self.settings.min_score)
+        if gated is not None:
             yield REFUSAL
             timings = Timings(retrieval=retrieved - started, total=time.perf_counter() - started)
             yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
-                         query=query, timings=timings, reason="no_relevant_passage")
+                         query=query, timings=timings, reason=gated.reason)
             return
         sources = merge_overlapping(hits)
         if self.settings.context_sentences:
@@ -185,8 +186,7 @@ class RAG:
                                       neighbours=self.settings.context_neighbours)
         reading = yield from self._read(self.generator, question, query, sources, history, hits[0].score)
         model = self.settings.model
-        if self.settings.fallback_model and not reading.decision.answer:
-            # The stronger reader, only for what the first one could not answer with confidence.
+        if falls_back(reading.decision, has_fallback=bool(self.settings.fallback_model)):
             yield "\n"
             retry = yield from self._read(self.fallback, question, query, sources, history, hits[0].score)
             reading = replace(retry, first_token=reading.first_token, generated=reading.generated + retry.generated)
@@ -224,14 +224,13 @@ class RAG:
                          threshold=self.settings.support_threshold, question=query)
         declined = not raw or is_refusal(raw)
         restated = restates(checked.text, question)
-        # The judge costs a model call; an answer the decision refuses outright is not worth one.
-        outright = declined or not checked.citations or restated
         signals = Signals(
             declined=declined, cited=bool(checked.citations), restates=restated,
             overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
             retrieval=retrieval_score,
-            judge=None if outright else self._check(prompt, checked, question),
             answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
+        if needs_judge(signals):
+            signals = replace(signals, judge=self._check(prompt, checked, question))
         decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
         return _Reading(prompt=prompt, raw=raw, checked=checked, signals=signals, decision=decision,
                         first_token=first_token, generated=len(pieces))

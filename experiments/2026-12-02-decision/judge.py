@@ -6,6 +6,7 @@ from rag.settings import Settings
 from rag.models import resolve_model
 from rag.generation.llama import LlamaCppGenerator
 from rag.prompting import load_prompt
+from rag.decision import Signals, outright
 from rag.text import strip_markers
 run, model, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 s = Settings.load() if hasattr(Settings, "load") else Settings()
@@ -16,7 +17,7 @@ for f in sorted(run.glob("*/rows.jsonl")):
     rows = []
     for l in f.read_text().splitlines():
         r = json.loads(l); sg = r.get("signals")
-        if sg and sg["cited"] and not sg["declined"] and not sg["restates"]:
+        if sg and outright(Signals(**sg)) is None:
             import re
             cited = sorted({c["number"] for c in r["citations"]} or {int(m) for m in re.findall(r"\[(\d+)\]", r["raw"]) if 0 < int(m) <= len(r["passages"])})
             if not cited:
