@@ -7,29 +7,12 @@ OpenAI-compatible server; `open_reader` picks between them from the model settin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
 
-Message = dict[str, str]
-
-
-@runtime_checkable
-class Generator(Protocol):
-    """What the pipeline asks of a language model."""
-
-    name: str
-    context_window: int
-
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        """Tokens of the whole chat prompt, template and generation cue included."""
-
-    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
-        """The reply to `messages`, as text pieces in the order they are generated."""
-
-
-from .llama import (LLAMA_OPTIONS, LlamaCounters, LlamaCppGenerator, defuse_control_tokens,  # noqa: E402
+from .llama import (LLAMA_OPTIONS, LlamaCounters, LlamaCppGenerator, defuse_control_tokens,
                     gguf_token_counter, read_counters)
-from .remote import RemoteGenerator, is_remote  # noqa: E402
+from .protocol import Generator, Message
+from .remote import RemoteGenerator, is_remote
 
 
 def open_reader(name: str, settings, *, prefix: Sequence[Message] | None = None) -> Generator:
