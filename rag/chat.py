@@ -96,7 +96,7 @@ class ChatSession:
             self.set_k(argument)
         elif name == "/model":
             generator = self.rag.generator
-            self.console.print(f"{self.rag.settings.model} ({getattr(generator, 'path', generator.name)}), "
+            self.console.print(f"{self.rag.settings.model} ({generator.path or generator.name}), "
                                f"context window {generator.context_window} tokens", markup=False)
         elif name == "/reset":
             self.conversation.reset()

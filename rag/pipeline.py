@@ -23,7 +23,7 @@ from .errors import ConfigError, InputError
 from .generation import Generator, Message, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
-from .prompting import Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
+from .prompting import Prompt, build_prompt, check_messages, check_preamble, merge_overlapping, preamble
 from .settings import Settings
 from .text import strip_markers
 from .verification import Verified, addresses, restates, verify
@@ -61,7 +61,7 @@ class RAG:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            self._generator = self._load_reader(self.settings.model)
+            self._generator = self._load_reader(self.settings.model, prefix=preamble())
         return self._generator
 
     @property
@@ -75,17 +75,17 @@ class RAG:
             if name:
                 self._checker = self._load_reader(name, prefix=check_preamble())
             else:
-                fork = getattr(self.generator, "fork", None)
-                self._checker = fork(check_preamble()) if fork else self.generator
+                reader = self.generator
+                self._checker = reader.fork(check_preamble()) if reader.can_fork else reader
         return self._checker
 
     @property
     def fallback(self) -> Generator | None:
         """The reader asked again when the first one's answer is refused."""
         name = self.settings.fallback_model
-        return self._load_reader(name) if name else None
+        return self._load_reader(name, prefix=preamble()) if name else None
 
-    def _load_reader(self, name: str, *, prefix: Sequence[Message] | None = None) -> Generator:
+    def _load_reader(self, name: str, *, prefix: Sequence[Message]) -> Generator:
         """The one place readers are made (main, checker, fallback), each with its preamble's saved state."""
         key = (name, json.dumps(prefix))
         if key not in self._readers:
@@ -111,9 +111,7 @@ class RAG:
         def load_readers() -> None:
             try:
                 for reader in readers:
-                    load = getattr(reader, "load", None)
-                    if load is not None:
-                        load()
+                    reader.load()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
                 failures.append(exc)
 
@@ -228,7 +226,7 @@ class RAG:
             declined=declined, cited=bool(checked.citations), restates=restated,
             overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
             retrieval=retrieval_score,
-            answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
+            answer_probability=_geometric_mean(reader.last_probabilities) if reader.gives_probabilities else None)
         if needs_judge(signals):
             signals = replace(signals, judge=self._check(prompt, checked, question))
         decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
@@ -244,12 +242,11 @@ class RAG:
         afresh, eval/runs/2026-12-02-decision; .74 after the worked verdicts, against .70 without,
         eval/runs/2026-12-07-quality).
         """
-        ask = getattr(self.checker, "yes_probability", None)
-        if ask is None:
+        if not self.checker.can_check:
             return None
         cited = sorted({c.number for c in checked.citations})
         passages = "\n\n".join(prompt.sources[n - 1].chunk.text for n in cited)
-        return ask(check_messages(passages, question, strip_markers(checked.text)))
+        return self.checker.yes_probability(check_messages(passages, question, strip_markers(checked.text)))
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,

@@ -145,6 +145,9 @@ def test_bad_settings_fail_fast(tmp_path, seeds, fake_embedder):
 class JudgedGenerator(FakeGenerator):
     """A fake reader that can also be asked yes/no (P(yes) from `verdicts`) and forked into a checker."""
 
+    can_check = True
+    can_fork = True
+
     def __init__(self, name: str = "fake-llm", prefix=None) -> None:
         super().__init__()
         self.name, self.prefix = name, prefix
@@ -185,12 +188,12 @@ def test_the_reader_checks_its_answer_in_a_context_of_its_own(tmp_path, seeds, f
 
 
 def test_check_and_fallback_models_are_loaded_by_name_once_each(tmp_path, seeds, fake_embedder, monkeypatch):
-    from rag.prompting import check_preamble
+    from rag.prompting import check_preamble, preamble
 
     opened = {}
 
-    def open_reader(name, settings, *, prefix=None):
-        role = "checker" if prefix == check_preamble() else "reader" if prefix is None else "other"
+    def open_reader(name, settings, *, prefix):
+        role = "checker" if prefix == check_preamble() else "reader" if prefix == preamble() else "other"
         assert (name, role) not in opened, "a reader was loaded twice"
         opened[(name, role)] = JudgedGenerator(name, prefix)
         return opened[(name, role)]

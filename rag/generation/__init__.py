@@ -15,10 +15,10 @@ from .protocol import Generator, Message
 from .remote import RemoteGenerator, is_remote
 
 
-def open_reader(name: str, settings, *, prefix: Sequence[Message] | None = None) -> Generator:
+def open_reader(name: str, settings, *, prefix: Sequence[Message]) -> Generator:
     """The reader a model setting names: a server URL (`http://host:port/v1[#model]`), a bundled model, a GGUF.
 
-    A local model keeps `prefix` (by default the reader's preamble) in its KV cache, saved across processes.
+    A local model keeps `prefix` (how its every prompt begins) in its KV cache, saved across processes.
     """
     from ..models import BUNDLED, DEFAULT_MODEL, resolve_model
 
@@ -30,11 +30,9 @@ def open_reader(name: str, settings, *, prefix: Sequence[Message] | None = None)
         counter = gguf_token_counter(lambda: resolve_model(local, cache_dir=s.cache_dir, models_dir=s.models_dir))
         return RemoteGenerator(name, context_window=s.context_window, temperature=s.temperature, seed=s.seed,
                                local_tokenizer=counter)
-    from ..prompting import preamble
-
     path = resolve_model(name, cache_dir=s.cache_dir, models_dir=s.models_dir)
     return LlamaCppGenerator(path, name=name, context_window=s.context_window, threads=s.threads,
-                             temperature=s.temperature, seed=s.seed, prefix=preamble() if prefix is None else prefix,
+                             temperature=s.temperature, seed=s.seed, prefix=prefix,
                              state_dir=s.cache_dir / "state")
 
 
