@@ -19,7 +19,7 @@ from . import evidence, retrieval
 from .citations import normalize_markers
 from .decision import MODELS, REFUSAL, Decision, Signals, decide, falls_back, gate, is_refusal, needs_judge
 from .embeddings import Embedder, load_embedder
-from .errors import ConfigError, InputError
+from .errors import InputError
 from .generation import Generator, Message, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
@@ -45,7 +45,7 @@ class RAG:
     def __init__(self, *, settings: Settings | None = None, embedder: Embedder | None = None,
                  generator: Generator | None = None, **overrides: Any) -> None:
         self.settings = (settings or Settings.load()).with_updates(**overrides)
-        _validate(self.settings)
+        self.settings.validate()
         self._embedder = embedder
         self._generator = generator
         self._readers: dict[tuple, Generator] = {}
@@ -282,15 +282,3 @@ def _check_question(question: str) -> str:
     if not question:
         raise InputError("the question is empty: type a question")
     return question
-
-
-def _validate(settings: Settings) -> None:
-    if settings.top_k < 1:
-        raise ConfigError("top_k must be at least 1")
-    if not 0 < settings.chunk_tokens or settings.chunk_overlap >= settings.chunk_tokens:
-        raise ConfigError(f"chunk_overlap ({settings.chunk_overlap}) must be smaller than "
-                          f"chunk_tokens ({settings.chunk_tokens})")
-    if settings.retrieval not in retrieval.MODES:
-        raise ConfigError(f"retrieval must be one of {', '.join(retrieval.MODES)}, not {settings.retrieval!r}")
-    if settings.max_answer_tokens >= settings.context_window:
-        raise ConfigError("max_answer_tokens must be smaller than context_window")
