@@ -1,6 +1,6 @@
 """rag: local, offline question answering over a folder of documents, with checkable citations."""
 
-from .decision import REFUSAL
+from .answer.decision import REFUSAL
 from .errors import ConfigError, IndexStateError, InputError, ModelError, RagError
 from .pipeline import RAG, IndexReport
 from .settings import Settings

@@ -15,18 +15,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import evidence, retrieval
-from .citations import normalize_markers
-from .decision import MODELS, REFUSAL, Decision, Signals, decide, falls_back, gate, is_refusal, needs_judge
+from . import retrieval
+from .answer import evidence
+from .answer.cite import normalize_markers
+from .answer.decision import MODELS, REFUSAL, Decision, Signals, decide, falls_back, gate, is_refusal, needs_judge
 from .embeddings import Embedder, load_embedder
 from .errors import InputError
 from .generation import Generator, Message, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
-from .prompting import Prompt, build_prompt, check_messages, check_preamble, merge_overlapping, preamble
+from .answer.prompt import Prompt, build_prompt, check_messages, check_preamble, merge_overlapping, preamble
 from .settings import Settings
 from .text import strip_markers
-from .verification import Verified, addresses, restates, verify
+from .answer.verify import Verified, addresses, restates, verify
 from .types import Answer, Hit, Timings
 
 

@@ -77,7 +77,7 @@ class Settings:
     # threshold that gets most questions right (answered right, or refused when unanswerable) while
     # refusing at most one answerable question in five on any set.
     answer_threshold: float = _doc("The decision's estimated probability that an answer is right below which it "
-                                   "is refused: higher refuses more (rag.decision); 0 keeps every cited answer.",
+                                   "is refused: higher refuses more (rag.answer.decision); 0 keeps every cited answer.",
                                    default=0.4)
     check_model: str = _doc("The model that checks each answer (a yes/no question on the cited sources); "
                             "empty: the reader checks itself.", default="")

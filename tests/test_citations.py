@@ -1,4 +1,4 @@
-from rag.citations import normalize_markers
+from rag.answer.cite import normalize_markers
 
 
 def test_valid_markers_stay():

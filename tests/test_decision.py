@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from rag.decision import (MODELS, REASONS, REFUSAL, Decision, Model, Signals, decide, falls_back, features, gate,
+from rag.answer.decision import (MODELS, REASONS, REFUSAL, Decision, Model, Signals, decide, falls_back, features, gate,
                           is_refusal, needs_judge, outright)
 
 GOOD = Signals(declined=False, cited=True, restates=False, overlap=0.8, retrieval=0.7, judge=0.95,

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from rag.evidence import select
+from rag.answer.evidence import select
 from rag.types import Chunk, Hit
 from tests.fakes import FakeEmbedder
 

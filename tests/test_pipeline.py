@@ -168,7 +168,7 @@ ANSWER = "Rivnopillia and Mala Tokmachka [1]"
 
 
 def test_the_reader_checks_its_answer_in_a_context_of_its_own(tmp_path, seeds, fake_embedder):
-    from rag.prompting import check_preamble
+    from rag.answer.prompt import check_preamble
 
     reader = JudgedGenerator().enqueue(ANSWER, ANSWER)
     rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=reader, min_score=0.0)
@@ -188,7 +188,7 @@ def test_the_reader_checks_its_answer_in_a_context_of_its_own(tmp_path, seeds, f
 
 
 def test_check_and_fallback_models_are_loaded_by_name_once_each(tmp_path, seeds, fake_embedder, monkeypatch):
-    from rag.prompting import check_preamble, preamble
+    from rag.answer.prompt import check_preamble, preamble
 
     opened = {}
 

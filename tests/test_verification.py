@@ -2,7 +2,7 @@ import datetime as dt
 
 from rag.types import Chunk, Hit
 from rag.text import content_words, split_sentences
-from rag.verification import addresses, restates, support, verify
+from rag.answer.verify import addresses, restates, support, verify
 
 TEXT_1 = ("Pokrovsk had a population of nearly 60,000 before the war. Ukrainian officials now say "
           "only about 1,000 remain.")

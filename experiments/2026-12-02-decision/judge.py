@@ -5,8 +5,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rag.settings import Settings
 from rag.models import resolve_model
 from rag.generation.llama import LlamaCppGenerator
-from rag.prompting import load_prompt
-from rag.decision import Signals, outright
+from rag.answer.prompt import load_prompt
+from rag.answer.decision import Signals, outright
 from rag.text import strip_markers
 run, model, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 s = Settings.load() if hasattr(Settings, "load") else Settings()

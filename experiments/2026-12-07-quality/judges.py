@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rag.generation.llama import LlamaCppGenerator  # noqa: E402
 from rag.models import resolve_model  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.decision import Signals, outright  # noqa: E402
+from rag.answer.decision import Signals, outright  # noqa: E402
 from rag.text import strip_markers  # noqa: E402
 
 STRICT = ("You check answers against sources. Reply yes only if the source itself states that the answer "

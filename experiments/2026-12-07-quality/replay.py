@@ -1,4 +1,4 @@
-"""Recorded `rag eval` runs through the decision as it is now (rag.decision, answer_threshold's default).
+"""Recorded `rag eval` runs through the decision as it is now (rag.answer.decision, answer_threshold's default).
 
     .venv/bin/python experiments/2026-12-07-quality/replay.py RUN [RUN ...]
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rag.decision import MODELS, Signals, decide  # noqa: E402
+from rag.answer.decision import MODELS, Signals, decide  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 THRESHOLD = Settings().answer_threshold

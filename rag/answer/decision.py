@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .text import plain_words
+from ..text import plain_words
 
 # The reader is told to answer with exactly this when the sources do not hold the answer, and
 # every refusal is shown with it.

@@ -1,14 +1,14 @@
 """Read what the model wrote: normalise its `[n]` markers.
 
 A marker must name a source that was in the prompt; any other marker is removed. Whether the
-source backs the sentence is `rag.verification`'s job.
+source backs the sentence is `rag.answer.verify`'s job.
 """
 
 from __future__ import annotations
 
 import re
 
-from .text import MARKER_LIST, WRITTEN_MARKER
+from ..text import MARKER_LIST, WRITTEN_MARKER
 
 
 def normalize_markers(text: str, sources: int) -> str:

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 from .decision import REFUSAL
-from .errors import InputError
-from .generation import Generator, Message
-from .types import Hit
+from ..errors import InputError
+from ..generation import Generator, Message
+from ..types import Hit
 
 @cache
 def load_prompt(name: str, suffix: str = "txt") -> str:

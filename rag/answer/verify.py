@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .text import MARKER, content_words, sentence_spans, split_sentences, stems, without_markers
-from .types import Citation, Hit
+from ..text import MARKER, content_words, sentence_spans, split_sentences, stems, without_markers
+from ..types import Citation, Hit
 
 # Words that frame a question ("how many", "name one") rather than say what it is about.
 _QUESTION_FRAME = frozenset("many much name kind long far often whose".split())  # five letters at most, as stems
