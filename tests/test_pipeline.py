@@ -217,3 +217,15 @@ def test_a_list_of_markers_leaves_no_stray_commas(indexed, fake_llm):
     fake_llm.enqueue("Rivnopillia and Mala Tokmachka [1], [2], [3]")
     answer = indexed.ask(QUESTION)
     assert "," not in answer.text and answer.text.startswith("Rivnopillia and Mala Tokmachka [")
+
+
+def test_k_is_an_option_of_the_call_and_leaves_the_settings_alone(indexed_fake, fake_llm):
+    settings = indexed_fake.settings
+    fake_llm.enqueue("Kremlin aide [1].")
+    record = list(indexed_fake.run("Who is Yuri Ushakov?", k=1))[-1]
+    question = "Who is Yuri Ushakov?"
+    assert record.hits == indexed_fake.retrieve(question, 1) and len(record.hits) < len(indexed_fake.retrieve(question))
+    assert record.k == 1 and indexed_fake.settings is settings
+    assert record.answer().hits == record.prompt.sources
+    with pytest.raises(InputError, match="k must be from 1 to 50"):
+        indexed_fake.ask("Who is Yuri Ushakov?", k=51)
