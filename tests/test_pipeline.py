@@ -6,7 +6,7 @@ import pytest
 
 from rag import REFUSAL, RAG, Answer
 from rag.errors import ConfigError, IndexStateError, InputError
-from tests.fakes import FakeGenerator
+from fakes import FakeGenerator
 
 QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
 
