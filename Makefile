@@ -35,8 +35,9 @@ $(VENV)/.installed: pyproject.toml
 chat: setup
 	$(BIN)/rag chat
 
+# Both suites: pytest alone runs only the fast one (pyproject's addopts).
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "e2e or not e2e"
 
 test-unit: setup
 	$(BIN)/python -m pytest -q -m "not e2e"

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rag.generation import Generator
+
 from .measure import ROOT, Child, forbid_network, gold_questions, p50, p95, run_child, table, worker, write_json
 
 
@@ -156,7 +158,7 @@ def _counted(used) -> dict:
             "generated_tokens": used.generated_tokens, "generation_eval_s": used.generation_seconds}
 
 
-class RecordingGenerator:
+class RecordingGenerator(Generator):
     """Passes everything to a real generator and keeps the last messages it was asked to answer."""
 
     def __init__(self, generator) -> None:
@@ -164,6 +166,7 @@ class RecordingGenerator:
         self.name = generator.name
         self.context_window = generator.context_window
         self.sent: list[dict] | None = None
+        self.path = generator.path
 
     def count_tokens(self, messages):
         return self.generator.count_tokens(messages)

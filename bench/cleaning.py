@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .converted import convert
+from tests.builders import convert
 from .measure import ROOT, table
 
 VARIANTS = {"none": (), "headers": ("headers",), "hyphens": ("hyphens",), "paragraphs": ("paragraphs",),

@@ -6,158 +6,17 @@ The PDF is small pages (A5, 148 x 210 mm) with a running header and footer and w
 ends, so the loader's cleaning has something to do; the web page wraps the article in a menu,
 a cookie banner, a sidebar and a footer, which the loader must leave out. `rag eval` over each
 folder is then comparable with the `.txt` versions: `rag eval --gold eval/seeds.jsonl:OUT/pdf`.
-The writers (`write_pdf`, `write_docx`, `write_html`) also make the test files in `tests/`.
+The writers (`write_pdf`, `write_docx`, `write_html`) and `convert` live in tests/builders.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
-import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
-from rag.loaders.text import title_and_date
+from tests.builders import convert
 
 from .measure import ROOT
-
-_MIN_SPLIT = 3  # letters kept on each side of a line-end hyphen
-
-
-def write_pdf(path: Path, paragraphs: Sequence[str], *, title: str = "", header: str = "",
-              page_format: str | tuple[float, float] = (148, 210), font_size: float = 11, hyphenate: bool = True,
-              password: str | None = None) -> list[list[str]]:
-    """A PDF of `paragraphs` with `header` atop each page and "Page N" below; the lines written on each page."""
-    from fpdf import FPDF
-
-    class Paged(FPDF):
-        def header(self) -> None:
-            if header:
-                self.set_font("Helvetica", "I", font_size - 2)
-                self.cell(0, 5, header, new_x="LMARGIN", new_y="NEXT", align="C")
-                self.ln(2)
-
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font("Helvetica", "I", font_size - 2)
-            self.cell(0, 5, f"Page {self.page_no()}", align="C")
-
-    pdf = Paged(format=page_format)
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(10, 10, 10)
-    if title:
-        pdf.set_title(title)
-    if password:
-        pdf.set_encryption(owner_password=password, user_password=password)
-    pdf.add_page()
-    written: list[list[str]] = [[]]
-    height = font_size * 0.5
-    bottom = pdf.h - 16
-    for paragraph in paragraphs:
-        pdf.set_font("Helvetica", "", font_size)
-        for line in _wrap(pdf, paragraph, pdf.w - pdf.l_margin - pdf.r_margin, hyphenate):
-            if pdf.get_y() + height > bottom:
-                pdf.add_page()
-                written.append([])
-            pdf.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
-            written[-1].append(line)
-        pdf.ln(height * 0.6)
-    pdf.output(str(path))
-    return written
-
-
-def _wrap(pdf, paragraph: str, width: float, hyphenate: bool) -> list[str]:
-    lines, line = [], ""
-    for word in paragraph.split():
-        candidate = f"{line} {word}" if line else word
-        if pdf.get_string_width(candidate) <= width:
-            line = candidate
-            continue
-        if hyphenate and word.isalpha() and len(word) >= 2 * _MIN_SPLIT:
-            # The longest head of the word that fits on this line with its hyphen.
-            for cut in range(len(word) - _MIN_SPLIT, _MIN_SPLIT - 1, -1):
-                head = f"{line} {word[:cut]}-" if line else f"{word[:cut]}-"
-                if pdf.get_string_width(head) <= width:
-                    lines.append(head)
-                    line = word[cut:]
-                    break
-            else:
-                lines.append(line)
-                line = word
-            continue
-        if line:
-            lines.append(line)
-        line = word
-    if line:
-        lines.append(line)
-    return lines
-
-
-def write_docx(path: Path, paragraphs: Sequence[str], *, title: str = "", headline: str = "",
-               headings: dict[int, str] | None = None, table: Sequence[Sequence[str]] = ()) -> None:
-    """A Word file: `title` as its Title property, `headline` in the Title style, `headings[i]` before paragraph i."""
-    import docx
-
-    document = docx.Document()
-    if title:
-        document.core_properties.title = title[:255]  # the property's limit
-    if headline:
-        document.add_heading(headline, 0)
-    for number, paragraph in enumerate(paragraphs):
-        if headings and number in headings:
-            document.add_heading(headings[number], 1)
-        document.add_paragraph(paragraph)
-    if table:
-        grid = document.add_table(rows=len(table), cols=len(table[0]))
-        for row, cells in zip(grid.rows, table):
-            for cell, value in zip(row.cells, cells):
-                cell.text = value
-    document.save(str(path))
-
-
-def write_html(path: Path, paragraphs: Sequence[str], *, title: str = "", headline: str = "",
-               headings: dict[int, str] | None = None) -> None:
-    """A web page with the article between a menu, a cookie banner, a sidebar and a footer."""
-    body = [f"<h1>{html.escape(headline)}</h1>"] if headline else []
-    for number, paragraph in enumerate(paragraphs):
-        if headings and number in headings:
-            body.append(f"<h2>{html.escape(headings[number])}</h2>")
-        body.append(f"<p>{html.escape(paragraph)}</p>")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} | The Daily Example</title>
-<script>window.analytics = {{track: function () {{}}}};</script></head>
-<body>
-<header><nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/world">World news</a></li>
-<li><a href="/politics">Politics and elections</a></li><li><a href="/subscribe">Subscribe for unlimited access</a></li></ul></nav></header>
-<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience and show personalised adverts. Accept all cookies or manage your preferences.</div>
-<main><article>
-{chr(10).join(body)}
-</article></main>
-<aside class="sidebar"><h3>Most read</h3><ul><li><a href="/a">Celebrity chef opens a new restaurant downtown</a></li>
-<li><a href="/b">Ten tips for a better night's sleep this winter</a></li></ul></aside>
-<footer><p>Copyright 2025 The Daily Example. All rights reserved. Terms of use. Privacy policy.</p></footer>
-</body></html>
-"""
-    path.write_text(page, encoding="utf-8")
-
-
-def convert(source: Path, out: Path) -> dict[str, Path]:
-    """Each `.txt` in `source` written into `out/pdf`, `out/docx`, `out/html` and `out/txt`, same stems."""
-    folders = {kind: out / kind for kind in ("pdf", "docx", "html", "txt")}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
-    for text_file in sorted(source.glob("*.txt")):
-        text = text_file.read_text(encoding="utf-8")
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        # The title the text loader finds, so each format's metadata says what the .txt says.
-        title = title_and_date(text)[0]
-        stem = text_file.stem
-        write_pdf(folders["pdf"] / f"{stem}.pdf", lines, title=title, header=f"The Daily Example — {title[:40]}")
-        write_docx(folders["docx"] / f"{stem}.docx", lines[1:], title=title, headline=lines[0])
-        write_html(folders["html"] / f"{stem}.html", lines[1:], title=title, headline=lines[0])
-        shutil.copy(text_file, folders["txt"] / text_file.name)
-    return folders
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .converted import write_docx, write_html, write_pdf
+from tests.builders import write_docx, write_html, write_pdf
 from .measure import run_child, table, worker, write_json
 
 _PARAGRAPH = ("The delegation met the negotiators again on the second day, and the observers reported that "

@@ -1,4 +1,4 @@
-"""Fit the answer-or-refuse model of `rag.decision` on recorded eval runs, and show what each threshold gives.
+"""Fit the answer-or-refuse model of `rag.answer.decision` on recorded eval runs, and show what each threshold gives.
 
     .venv/bin/python eval/calibrate.py RUN [RUN ...]
 
@@ -9,7 +9,7 @@ wrong otherwise (every answer to an unanswerable question is wrong). For each fe
 script fits a logistic regression with 5-fold cross-validation over the sets' pooled cases
 (each fold stratified by set and outcome), prints the cross-validated AUC and, for the chosen features, the trade-off curve:
 per set, the answerable questions answered right and refused, and the unanswerable ones refused,
-at each threshold. Then it fits on every set and prints the model to paste into rag/decision.py.
+at each threshold. Then it fits on every set and prints the model to paste into rag/answer/decision.py.
 Needs scikit-learn (`pip install scikit-learn`); the pipeline itself does not.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.decision import Signals, features  # noqa: E402
+from rag.answer.decision import Signals, features, outright  # noqa: E402
 
 FEATURES = ("judge", "overlap", "answer_probability", "retrieval")
 
@@ -42,10 +42,10 @@ def load(runs: list[Path]) -> list[dict]:
             for line in rows_file.read_text(encoding="utf-8").splitlines():
                 row = json.loads(line)
                 row["set"] = rows_file.parent.name
-                signals = row.get("signals")
-                row["candidate"] = bool(signals) and signals["cited"] and not signals["declined"] and not signals["restates"]
+                signals = Signals(**row["signals"]) if row.get("signals") else None
+                row["candidate"] = signals is not None and outright(signals) is None
                 if row["candidate"]:
-                    row["features"] = features(Signals(**signals))
+                    row["features"] = features(signals)
                 rows.append(row)
     return rows
 
@@ -116,7 +116,7 @@ def curve(rows: list[dict], probability: dict[int, float], thresholds: list[floa
 
 
 def fitted(rows: list[dict], names: tuple[str, ...]) -> str:
-    """The model fitted on every set, as `rag.decision.Model(...)` source."""
+    """The model fitted on every set, as `rag.answer.decision.Model(...)` source."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler

@@ -19,6 +19,7 @@ from .conversation import Conversation
 from .display import passage, sources_block
 from .errors import RagError
 from .pipeline import RAG
+from .settings import MAX_K
 from .types import Answer
 
 HELP = """Commands:
@@ -60,6 +61,7 @@ class ChatSession:
         self.console = console
         self.verbose = verbose
         self.conversation = Conversation(rag)
+        self.k = rag.settings.top_k  # chunks per question, for this session only (/k)
         self.last: Answer | None = None
         self.loader: Loader | None = None
 
@@ -89,14 +91,14 @@ class ChatSession:
     def command(self, line: str) -> None:
         name, _, argument = line.partition(" ")
         if name == "/help":
-            self.console.print(HELP.format(k=self.rag.settings.top_k), markup=False, highlight=False)
+            self.console.print(HELP.format(k=self.k), markup=False, highlight=False)
         elif name == "/sources":
             self.show_passages()
         elif name == "/k":
             self.set_k(argument)
         elif name == "/model":
             generator = self.rag.generator
-            self.console.print(f"{self.rag.settings.model} ({getattr(generator, 'path', generator.name)}), "
+            self.console.print(f"{self.rag.settings.model} ({generator.path or generator.name}), "
                                f"context window {generator.context_window} tokens", markup=False)
         elif name == "/reset":
             self.conversation.reset()
@@ -108,17 +110,17 @@ class ChatSession:
     def set_k(self, argument: str) -> None:
         try:
             k = int(argument)
-            if not 1 <= k <= 50:
+            if not 1 <= k <= MAX_K:
                 raise ValueError
         except ValueError:
-            self.console.print(Text("usage: /k N, with N from 1 to 50", style="red"))
+            self.console.print(Text(f"usage: /k N, with N from 1 to {MAX_K}", style="red"))
             return
-        self.rag.settings = self.rag.settings.with_updates(top_k=k)
+        self.k = k
         self.console.print(f"Retrieving {k} chunks per question.", style="dim")
 
     def answer(self, question: str) -> None:
         """Stream the answer, then put the checked text (markers that match the sources list) in its place."""
-        events = self.conversation.stream(question)
+        events = self.conversation.stream(question, k=self.k)
         answer, streamed = None, ""
         live = Live(Text(""), console=self.console, auto_refresh=False, vertical_overflow="visible",
                     transient=True) if self.console.is_terminal else None

@@ -146,10 +146,9 @@ def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
 def serve(host: str | None, port: int | None, index_dir: Path | None, model: str | None, verbose: int) -> None:
     """Serve the HTTP API, the OpenAI-compatible chat endpoint and the chat page at http://HOST:PORT/."""
     from .server import serve as run
-    from .server.guards import check_bind
 
     rag = _rag(index_dir, model, verbose, host=host, port=port)
-    check_bind(rag.settings)
+    rag.settings.check_serving()
     rag.generator  # a bad --model fails now, before the port opens
     click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs); "
                "loading the models, /health says when they are ready", err=True)

@@ -8,7 +8,7 @@ together with the previous standalone query. No model call is spent on it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .pipeline import RAG
@@ -45,6 +45,14 @@ def standalone_query(question: str, previous_query: str | None) -> str:
     return question.strip()
 
 
+def follow_up_query(question: str, earlier: Sequence[str]) -> str:
+    """What to search for after the questions `earlier` (oldest first), each made standalone in turn."""
+    query = None
+    for asked in earlier:
+        query = standalone_query(asked, query)
+    return standalone_query(question, query)
+
+
 class Conversation:
     """Questions asked one after another, each answered with the earlier turns in mind."""
 
@@ -52,18 +60,18 @@ class Conversation:
         self.rag = rag
         self.turns: list[Turn] = []
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
+    def stream(self, question: str, *, k: int | None = None) -> Iterator[str | Answer]:
         """As `RAG.stream`, with the conversation as history; the turn is kept once it completes."""
         previous = self.turns[-1].query if self.turns else None
         query = standalone_query(question, previous)
         history = [(t.question, t.answer.text) for t in self.turns]
-        for event in self.rag.stream(question, history=history, query=query):
+        for event in self.rag.stream(question, k=k, history=history, query=query):
             if isinstance(event, Answer):
                 self.turns.append(Turn(question=event.question, query=query, answer=event))
             yield event
 
-    def ask(self, question: str) -> Answer:
-        *_, answer = self.stream(question)
+    def ask(self, question: str, *, k: int | None = None) -> Answer:
+        *_, answer = self.stream(question, k=k)
         return answer
 
     def reset(self) -> None:

@@ -307,7 +307,7 @@ def _model_sha256(rag: RAG) -> str:
     bundled = BUNDLED.get(rag.settings.model)
     if bundled:
         return bundled.sha256
-    path = getattr(rag.generator, "path", None)
+    path = rag.generator.path
     if path is None:
         return "unknown"
     return file_sha256(path)

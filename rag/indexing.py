@@ -25,8 +25,9 @@ from pathlib import Path
 from .chunking import chunk_documents
 from .documents import Skipped, load_documents
 from .embeddings import Embedder
-from .errors import ConfigError, InputError
+from .errors import InputError
 from .index import IndexSpec, VectorIndex, remove_stale, writer_lock
+from .settings import check_chunks_fit
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
     """Index the documents under `paths` into `directory`, reusing what the live index already holds."""
     started = time.perf_counter()
     paths = list(paths)
-    if spec.chunk_tokens + 2 > embedder.max_tokens:
-        # The embedder adds two special tokens and silently truncates past its maximum.
-        raise ConfigError(f"chunk_tokens ({spec.chunk_tokens}) must be at most {embedder.max_tokens - 2} "
-                          f"for {embedder.name}")
+    check_chunks_fit(spec.chunk_tokens, embedder.max_tokens, embedder.name)
     documents, skipped = load_documents(paths)
     if not documents:
         raise InputError("no readable documents in " + ", ".join(map(str, paths))

@@ -1,32 +1,32 @@
 """`RAG`: the one entry point that owns the settings, the embedder, the index and the generator.
 
-The CLI, the chat REPL and the eval harness are thin layers over `index`, `ask` and `stream`.
+`RAG` holds the resources (models, checker, index, the warm-up thread) and runs the answering
+steps of `rag.answer.steps` over one `Record` per question. The CLI, the chat REPL, the server and
+the eval harness are thin layers over `index`, `ask`, `stream` and `run`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import evidence, retrieval
-from .citations import is_refusal, normalize_markers
-from .decision import MODELS, Decision, Signals, decide
+from . import retrieval
+from .answer import steps
+from .answer.decision import REFUSAL, falls_back
+from .answer.prompt import build_prompt, check_preamble, preamble
+from .answer.record import Record
 from .embeddings import Embedder, load_embedder
-from .errors import ConfigError, InputError
+from .errors import InputError
 from .generation import Generator, Message, open_reader
 from .index import IndexSpec, VectorIndex
 from .indexing import IndexReport, update_index
-from .prompting import REFUSAL, Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
-from .settings import Settings
-from .verification import Verified, addresses, restates, strip_markers, verify
-from .types import Answer, Hit, Timings
+from .settings import MAX_K, Settings
+from .types import Answer, Hit
 
 
 class RAG:
@@ -44,7 +44,7 @@ class RAG:
     def __init__(self, *, settings: Settings | None = None, embedder: Embedder | None = None,
                  generator: Generator | None = None, **overrides: Any) -> None:
         self.settings = (settings or Settings.load()).with_updates(**overrides)
-        _validate(self.settings)
+        self.settings.validate()
         self._embedder = embedder
         self._generator = generator
         self._readers: dict[tuple, Generator] = {}
@@ -60,7 +60,7 @@ class RAG:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            self._generator = self._load_reader(self.settings.model)
+            self._generator = self._load_reader(self.settings.model, prefix=preamble())
         return self._generator
 
     @property
@@ -74,17 +74,17 @@ class RAG:
             if name:
                 self._checker = self._load_reader(name, prefix=check_preamble())
             else:
-                fork = getattr(self.generator, "fork", None)
-                self._checker = fork(check_preamble()) if fork else self.generator
+                reader = self.generator
+                self._checker = reader.fork(check_preamble()) if reader.can_fork else reader
         return self._checker
 
     @property
     def fallback(self) -> Generator | None:
         """The reader asked again when the first one's answer is refused."""
         name = self.settings.fallback_model
-        return self._load_reader(name) if name else None
+        return self._load_reader(name, prefix=preamble()) if name else None
 
-    def _load_reader(self, name: str, *, prefix: Sequence[Message] | None = None) -> Generator:
+    def _load_reader(self, name: str, *, prefix: Sequence[Message]) -> Generator:
         """The one place readers are made (main, checker, fallback), each with its preamble's saved state."""
         key = (name, json.dumps(prefix))
         if key not in self._readers:
@@ -110,9 +110,7 @@ class RAG:
         def load_readers() -> None:
             try:
                 for reader in readers:
-                    load = getattr(reader, "load", None)
-                    if load is not None:
-                        load()
+                    reader.load()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
                 failures.append(exc)
 
@@ -156,100 +154,51 @@ class RAG:
         *_, answer = self.stream(question, **kwargs)
         return answer
 
-    def stream(self, question: str, *, history: Sequence[tuple[str, str]] = (),
-               query: str | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is generated, then the final `Answer`.
+    def stream(self, question: str, **kwargs: Any) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is generated, then the final `Answer`; keywords as for `run`.
 
-        `history` is the conversation so far as (question, answer) pairs, and `query` what to
-        search for when it differs from the question (a follow-up made standalone). The streamed
-        text is the reader's raw output; the `Answer` holds the checked text, whose markers name
-        only sources that back their sentence, or the refusal, with its reason.
+        The streamed text is the reader's raw output; the `Answer` holds the checked text, whose
+        markers name only sources that back their sentence, or the refusal, with its reason.
         """
-        started = time.perf_counter()
-        question = _check_question(question)
-        query = query or question
+        for event in self.run(question, **kwargs):
+            yield event.answer() if isinstance(event, Record) else event
+
+    def run(self, question: str, *, k: int | None = None, history: Sequence[tuple[str, str]] = (),
+            query: str | None = None) -> Iterator[str | Record]:
+        """Run the answering steps, yielding the reader's text as it comes, then the question's `Record`.
+
+        `k` is how many chunks to retrieve (default: the top_k setting), `history` the conversation
+        so far as (question, answer) pairs, and `query` what to search for when it differs from the
+        question (a follow-up made standalone). Options are per call: the settings are never changed.
+        """
+        s = self.settings
+        record = Record(question=_check_question(question), query="", k=_check_k(k, s.top_k),
+                        history=tuple(history), model=s.model, started=time.perf_counter())
+        record.query = query or record.question
         # A question too long for the context window is an error, whatever retrieval finds.
-        build_prompt(question, [], self.generator, answer_tokens=self.settings.max_answer_tokens)
-        hits = self.retrieve(query)
-        retrieved = time.perf_counter()
-        if not hits or hits[0].score < self.settings.min_score:
+        build_prompt(record.question, [], self.generator, answer_tokens=s.max_answer_tokens)
+        steps.retrieve(record, self.retrieve)
+        if steps.gate(record, min_score=s.min_score):
             yield REFUSAL
-            timings = Timings(retrieval=retrieved - started, total=time.perf_counter() - started)
-            yield Answer(question=question, text=REFUSAL, abstained=True, hits=tuple(hits), model=self.settings.model,
-                         query=query, timings=timings, reason="no_relevant_passage")
-            return
-        sources = merge_overlapping(hits)
-        if self.settings.context_sentences:
-            sources = evidence.select(query, sources, self.embedder, sentences=self.settings.context_sentences,
-                                      neighbours=self.settings.context_neighbours)
-        reading = yield from self._read(self.generator, question, query, sources, history, hits[0].score)
-        model = self.settings.model
-        if self.settings.fallback_model and not reading.decision.answer:
-            # The stronger reader, only for what the first one could not answer with confidence.
-            yield "\n"
-            retry = yield from self._read(self.fallback, question, query, sources, history, hits[0].score)
-            reading = replace(retry, first_token=reading.first_token, generated=reading.generated + retry.generated)
-            model = self.settings.fallback_model
-        finished = time.perf_counter()
-        decision, checked = reading.decision, reading.checked
-        if decision.answer:
-            text, citations, unsupported = checked.text, checked.citations, checked.unsupported
         else:
-            text, citations, unsupported = REFUSAL, (), ()
-        timings = Timings(
-            retrieval=retrieved - started,
-            first_token=None if reading.first_token is None else reading.first_token - started,
-            generation=finished - retrieved, total=finished - started,
-            prompt_tokens=reading.prompt.tokens, generated_tokens=reading.generated)
-        yield Answer(question=question, text=text, abstained=not decision.answer, citations=citations,
-                     unsupported=unsupported, hits=reading.prompt.sources, timings=timings, model=model,
-                     query=query, raw=reading.raw, reason=decision.reason, confidence=decision.confidence,
-                     signals=reading.signals)
+            steps.select_evidence(record, self.embedder, sentences=s.context_sentences, neighbours=s.context_neighbours)
+            yield from self._read(record, self.generator)
+            if falls_back(record.decision, has_fallback=bool(s.fallback_model)):
+                yield "\n"
+                record.model = s.fallback_model
+                yield from self._read(record, self.fallback)
+        record.finished = time.perf_counter()
+        yield record
 
-    def _read(self, reader: Generator, question: str, query: str, sources: Sequence[Hit],
-              history: Sequence[tuple[str, str]], retrieval_score: float) -> Iterator[str]:
-        """Ask one reader, streaming its text; returns (as the generator's value) the checked `_Reading`."""
-        prompt = build_prompt(question, sources, reader, answer_tokens=self.settings.max_answer_tokens,
-                              history=history)
-        pieces: list[str] = []
-        first_token = None
-        for piece in reader.stream(prompt.messages, max_tokens=self.settings.max_answer_tokens):
-            if first_token is None:
-                first_token = time.perf_counter()
-            pieces.append(piece)
-            yield piece
-        raw = "".join(pieces).strip()
-        checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources,
-                         threshold=self.settings.support_threshold, question=query)
-        declined = not raw or is_refusal(raw)
-        restated = restates(checked.text, question)
-        # The judge costs a model call; an answer the decision refuses outright is not worth one.
-        outright = declined or not checked.citations or restated
-        signals = Signals(
-            declined=declined, cited=bool(checked.citations), restates=restated,
-            overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
-            retrieval=retrieval_score,
-            judge=None if outright else self._check(prompt, checked, question),
-            answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
-        decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
-        return _Reading(prompt=prompt, raw=raw, checked=checked, signals=signals, decision=decision,
-                        first_token=first_token, generated=len(pieces))
-
-    def _check(self, prompt: Prompt, checked: Verified, question: str) -> float | None:
-        """The checker's probability that the cited sources state the answer.
-
-        The checker reads only the cited passages, the question and the answer, after worked
-        verdicts of its own: a reader asked in its own conversation confirms what it just wrote
-        (the 1.5B's P(yes) over the four gold sets: AUC .58 in its own conversation, .71 asked
-        afresh, eval/runs/2026-12-02-decision; .74 after the worked verdicts, against .70 without,
-        eval/runs/2026-12-07-quality).
-        """
-        ask = getattr(self.checker, "yes_probability", None)
-        if ask is None:
-            return None
-        cited = sorted({c.number for c in checked.citations})
-        passages = "\n\n".join(prompt.sources[n - 1].chunk.text for n in cited)
-        return ask(check_messages(passages, question, strip_markers(checked.text)))
+    def _read(self, record: Record, reader: Generator) -> Iterator[str]:
+        """One reader's turn: prompt, read (streaming), cite, measure, check, decide."""
+        s = self.settings
+        steps.prompt(record, reader, answer_tokens=s.max_answer_tokens)
+        yield from steps.read(record, reader, max_tokens=s.max_answer_tokens)
+        steps.cite(record, support_threshold=s.support_threshold)
+        steps.measure(record, reader)
+        steps.check(record, self.checker)
+        steps.decide(record, threshold=s.answer_threshold)
 
     def _spec(self) -> IndexSpec:
         return IndexSpec(embedder=self.embedder.name, dimension=self.embedder.dimension,
@@ -261,25 +210,6 @@ class RAG:
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-@dataclass(frozen=True)
-class _Reading:
-    """One reader's answer to one question, checked, with the decision on it."""
-
-    prompt: Prompt
-    raw: str
-    checked: Verified
-    signals: Signals
-    decision: Decision
-    first_token: float | None
-    generated: int
-
-
-def _geometric_mean(probabilities) -> float | None:
-    if not probabilities:
-        return None
-    return math.exp(sum(math.log(max(p, 1e-12)) for p in probabilities) / len(probabilities))
-
-
 def _check_question(question: str) -> str:
     question = _UNPRINTABLE.sub("", question or "").strip()
     if not question:
@@ -287,13 +217,9 @@ def _check_question(question: str) -> str:
     return question
 
 
-def _validate(settings: Settings) -> None:
-    if settings.top_k < 1:
-        raise ConfigError("top_k must be at least 1")
-    if not 0 < settings.chunk_tokens or settings.chunk_overlap >= settings.chunk_tokens:
-        raise ConfigError(f"chunk_overlap ({settings.chunk_overlap}) must be smaller than "
-                          f"chunk_tokens ({settings.chunk_tokens})")
-    if settings.retrieval not in retrieval.MODES:
-        raise ConfigError(f"retrieval must be one of {', '.join(retrieval.MODES)}, not {settings.retrieval!r}")
-    if settings.max_answer_tokens >= settings.context_window:
-        raise ConfigError("max_answer_tokens must be smaller than context_window")
+def _check_k(k: int | None, default: int) -> int:
+    if k is None:
+        return default
+    if not 1 <= k <= MAX_K:
+        raise InputError(f"k must be from 1 to {MAX_K}, not {k}")
+    return k

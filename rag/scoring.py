@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .numbers import spell_digits
+from .text import SCORED_MARKER
 
-# "[1]", "[2, 3]": the generator's citation markers must not count as answer tokens.
-_CITATION_RE = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation)
 
@@ -23,7 +22,7 @@ _PUNCTUATION = set(string.punctuation)
 def normalize_answer(text: str) -> str:
     """Strip citation markers, write number words as digits, then apply SQuAD v1.1 normalization."""
     # Replace markers with a space so "Paris[1]and" cannot glue two words together.
-    text = _CITATION_RE.sub(" ", text).lower()
+    text = SCORED_MARKER.sub(" ", text).lower()
     # Before punctuation goes, while "eight-to-one" still splits into words.
     text = spell_digits(text)
     # SQuAD deletes punctuation rather than spacing it out, which is also what makes

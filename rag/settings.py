@@ -77,7 +77,7 @@ class Settings:
     # threshold that gets most questions right (answered right, or refused when unanswerable) while
     # refusing at most one answerable question in five on any set.
     answer_threshold: float = _doc("The decision's estimated probability that an answer is right below which it "
-                                   "is refused: higher refuses more (rag.decision); 0 keeps every cited answer.",
+                                   "is refused: higher refuses more (rag.answer.decision); 0 keeps every cited answer.",
                                    default=0.4)
     check_model: str = _doc("The model that checks each answer (a yes/no question on the cited sources); "
                             "empty: the reader checks itself.", default="")
@@ -106,6 +106,25 @@ class Settings:
         _check_keys(changes, "keyword")
         return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
 
+    def validate(self) -> "Settings":
+        """These settings, or a `ConfigError` naming the first bad value: the one check every entry point runs."""
+        if self.top_k < 1:
+            raise ConfigError("top_k must be at least 1")
+        if not 0 < self.chunk_tokens or self.chunk_overlap >= self.chunk_tokens:
+            raise ConfigError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
+                              f"chunk_tokens ({self.chunk_tokens})")
+        if self.retrieval not in RETRIEVAL_MODES:
+            raise ConfigError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, not {self.retrieval!r}")
+        if self.max_answer_tokens >= self.context_window:
+            raise ConfigError("max_answer_tokens must be smaller than context_window")
+        return self
+
+    def check_serving(self) -> None:
+        """Refuse to listen beyond this machine without an API key."""
+        if self.host not in LOOPBACK and not self.api_key:
+            raise ConfigError(f"refusing to listen on {self.host} without an API key: set RAG_API_KEY "
+                              "(clients send it as `Authorization: Bearer KEY`), or serve on 127.0.0.1")
+
     def digest(self) -> str:
         """A short hash of the settings, stamped on every result."""
         record = {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -132,6 +151,16 @@ class Settings:
 
 
 FIELDS = {f.name: f for f in fields(Settings)}
+RETRIEVAL_MODES = ("hybrid", "dense")
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+# The most chunks one question may retrieve: the bound on a per-call `k` (chat's /k, the server's `k`).
+MAX_K = 50
+
+
+def check_chunks_fit(chunk_tokens: int, embedder_tokens: int, embedder_name: str) -> None:
+    """Chunks must fit the embedder: it adds two special tokens and silently truncates past its maximum."""
+    if chunk_tokens + 2 > embedder_tokens:
+        raise ConfigError(f"chunk_tokens ({chunk_tokens}) must be at most {embedder_tokens - 2} for {embedder_name}")
 _warned: set[str] = set()
 
 

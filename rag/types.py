@@ -7,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .decision import REASONS
+from .answer.decision import REASONS
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,11 @@ class Answer:
     query: str = ""
     # What the model wrote, before checking: shows why an answer was refused or reworded.
     raw: str = ""
-    # Why it refused (a code of `rag.decision.REASONS`), None when it answered.
+    # Why it refused (a code of `rag.answer.decision.REASONS`), None when it answered.
     reason: str | None = None
     # The decision's estimate that the answer is right, where it made one.
     confidence: float | None = None
-    # What the decision was made from (`rag.decision.Signals`), None when the reader was not asked.
+    # What the decision was made from (`rag.answer.decision.Signals`), None when the reader was not asked.
     signals: Any = None
 
     @property

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from rag.generation import Generator
+
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -34,7 +36,7 @@ class FakeEmbedder:
         return vectors / np.where(norms == 0, 1, norms)
 
 
-class FakeGenerator:
+class FakeGenerator(Generator):
     """Replies from a queue, one word at a time; every prompt it gets is kept in `history`."""
 
     name = "fake-llm"

@@ -38,7 +38,7 @@ def test_commands(session, fake_llm):
     assert out.count(" chars ") == len(session.last.hits)
     assert "(score" in out and "cited)" in out and "not cited" in out
     session.handle("/k 2")
-    assert session.rag.settings.top_k == 2 and "2 chunks" in _output(session)
+    assert session.k == 2 and session.rag.settings.top_k == 4 and "2 chunks" in _output(session)
     session.handle("/k lots")
     assert "usage: /k N" in _output(session)
     session.handle("/reset")

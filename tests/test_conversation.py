@@ -1,6 +1,6 @@
 import pytest
 
-from rag.conversation import Conversation, is_follow_up, standalone_query
+from rag.conversation import Conversation, follow_up_query, is_follow_up, standalone_query
 
 
 @pytest.mark.parametrize("question", [
@@ -25,6 +25,15 @@ def test_a_follow_up_is_searched_with_the_previous_query():
     assert standalone_query("and what about the 20-point plan?", "Who is Yuri Ushakov?") == \
         "Who is Yuri Ushakov? and what about the 20-point plan?"
     assert standalone_query("and what about the 20-point plan?", None) == "and what about the 20-point plan?"
+
+
+def test_a_follow_up_after_several_questions_is_made_standalone_as_a_conversation_does():
+    earlier = ["Who leads the Russian delegation in the talks in Abu Dhabi?",
+               "Who is the Kremlin foreign policy aide named Yuri Ushakov?"]
+    assert follow_up_query("And his deputy?", earlier) == f"{earlier[1]} And his deputy?"
+    assert follow_up_query("And his deputy?", earlier[:1] + ["What about Ushakov?"]) == \
+        f"{earlier[0]} What about Ushakov? And his deputy?"
+    assert follow_up_query("Who is Yuri Ushakov?", []) == "Who is Yuri Ushakov?"
 
 
 def test_history_reaches_the_model_and_reset_forgets_it(indexed_fake, fake_llm):

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from rag.decision import MODELS, REASONS, Decision, Model, Signals, decide, features
+from rag.answer.decision import (MODELS, REASONS, REFUSAL, Decision, Model, Signals, decide, falls_back, features, gate,
+                          is_refusal, needs_judge, outright)
 
 GOOD = Signals(declined=False, cited=True, restates=False, overlap=0.8, retrieval=0.7, judge=0.95,
                answer_probability=0.9)
@@ -61,3 +62,29 @@ def test_every_fitted_model_reads_only_features_the_signals_give():
     for names, model in MODELS.items():
         assert names == set(model.weights) == set(model.means) == set(model.scales)
         assert all(scale > 0 for scale in model.scales.values())
+
+def test_refusal_is_recognised_despite_punctuation_and_case():
+    assert is_refusal(REFUSAL)
+    assert is_refusal(REFUSAL.upper().rstrip("."))
+    assert not is_refusal("Pokrovsk had about 60,000 people [1].")
+
+
+def test_gate_refuses_when_nothing_retrieved_or_nothing_close_enough():
+    assert gate(None, min_score=0.3) == Decision(False, "no_relevant_passage")
+    assert gate(0.29, min_score=0.3) == Decision(False, "no_relevant_passage")
+    assert gate(0.3, min_score=0.3) is None
+
+
+def test_the_judge_is_asked_only_for_answers_not_refused_outright():
+    assert needs_judge(GOOD) and outright(GOOD) is None
+    for finding, reason in (({"declined": True}, "reader_declined"), ({"cited": False}, "unsupported"),
+                            ({"restates": True}, "restates_question")):
+        signals = Signals(**{**GOOD.__dict__, **finding})
+        assert not needs_judge(signals)
+        assert outright(signals) == decide(signals, threshold=0.0, models=MODELS) == Decision(False, reason)
+
+
+def test_fallback_only_for_a_refusal_and_only_when_there_is_one():
+    assert falls_back(Decision(False, "not_confirmed"), has_fallback=True)
+    assert not falls_back(Decision(False, "not_confirmed"), has_fallback=False)
+    assert not falls_back(Decision(True, None, 0.9), has_fallback=True)

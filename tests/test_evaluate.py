@@ -103,7 +103,7 @@ def test_the_sets_table_has_a_row_per_set_and_refusals_by_reason(tmp_path, seeds
 
 
 def test_gold_sources_may_be_converted_copies(tmp_path, seeds):
-    from bench.converted import convert
+    from builders import convert
 
     folders = convert(seeds, tmp_path / "converted")
     gold = evaluate.load_gold(seeds.parent / "eval" / "seeds.jsonl", seeds)

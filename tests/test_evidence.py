@@ -1,8 +1,8 @@
 import datetime as dt
 
-from rag.evidence import select
+from rag.answer.evidence import select
 from rag.types import Chunk, Hit
-from tests.fakes import FakeEmbedder
+from fakes import FakeEmbedder
 
 DOCUMENT = ("Talks began in Moscow on Tuesday. The weather was cold. Witkoff met Putin for five hours. "
             "Kushner joined him. Lunch was served late. Nobody spoke to reporters afterwards.")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.converted import write_docx, write_html, write_pdf
+from builders import write_docx, write_html, write_pdf
 from fakes import FakeEmbedder
 from rag.chunking import chunk_documents
 from rag.display import sources_block

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.converted import write_docx, write_html, write_pdf
+from builders import write_docx, write_html, write_pdf
 from rag.chunking import chunk_documents
 from rag.documents import load_documents
 from rag.loaders import Unreadable, detect, load

@@ -6,7 +6,7 @@ import pytest
 
 from rag import REFUSAL, RAG, Answer
 from rag.errors import ConfigError, IndexStateError, InputError
-from tests.fakes import FakeGenerator
+from fakes import FakeGenerator
 
 QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
 
@@ -145,6 +145,9 @@ def test_bad_settings_fail_fast(tmp_path, seeds, fake_embedder):
 class JudgedGenerator(FakeGenerator):
     """A fake reader that can also be asked yes/no (P(yes) from `verdicts`) and forked into a checker."""
 
+    can_check = True
+    can_fork = True
+
     def __init__(self, name: str = "fake-llm", prefix=None) -> None:
         super().__init__()
         self.name, self.prefix = name, prefix
@@ -165,7 +168,7 @@ ANSWER = "Rivnopillia and Mala Tokmachka [1]"
 
 
 def test_the_reader_checks_its_answer_in_a_context_of_its_own(tmp_path, seeds, fake_embedder):
-    from rag.prompting import check_preamble
+    from rag.answer.prompt import check_preamble
 
     reader = JudgedGenerator().enqueue(ANSWER, ANSWER)
     rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=reader, min_score=0.0)
@@ -185,12 +188,12 @@ def test_the_reader_checks_its_answer_in_a_context_of_its_own(tmp_path, seeds, f
 
 
 def test_check_and_fallback_models_are_loaded_by_name_once_each(tmp_path, seeds, fake_embedder, monkeypatch):
-    from rag.prompting import check_preamble
+    from rag.answer.prompt import check_preamble, preamble
 
     opened = {}
 
-    def open_reader(name, settings, *, prefix=None):
-        role = "checker" if prefix == check_preamble() else "reader" if prefix is None else "other"
+    def open_reader(name, settings, *, prefix):
+        role = "checker" if prefix == check_preamble() else "reader" if prefix == preamble() else "other"
         assert (name, role) not in opened, "a reader was loaded twice"
         opened[(name, role)] = JudgedGenerator(name, prefix)
         return opened[(name, role)]
@@ -214,3 +217,15 @@ def test_a_list_of_markers_leaves_no_stray_commas(indexed, fake_llm):
     fake_llm.enqueue("Rivnopillia and Mala Tokmachka [1], [2], [3]")
     answer = indexed.ask(QUESTION)
     assert "," not in answer.text and answer.text.startswith("Rivnopillia and Mala Tokmachka [")
+
+
+def test_k_is_an_option_of_the_call_and_leaves_the_settings_alone(indexed_fake, fake_llm):
+    settings = indexed_fake.settings
+    fake_llm.enqueue("Kremlin aide [1].")
+    record = list(indexed_fake.run("Who is Yuri Ushakov?", k=1))[-1]
+    question = "Who is Yuri Ushakov?"
+    assert record.hits == indexed_fake.retrieve(question, 1) and len(record.hits) < len(indexed_fake.retrieve(question))
+    assert record.k == 1 and indexed_fake.settings is settings
+    assert record.answer().hits == record.prompt.sources
+    with pytest.raises(InputError, match="k must be from 1 to 50"):
+        indexed_fake.ask("Who is Yuri Ushakov?", k=51)

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from rag.prompting import merge_overlapping
+from rag.answer.prompt import merge_overlapping
 from rag.types import Chunk, Hit
 
 DOC = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota. Kappa lambda mu."

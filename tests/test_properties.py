@@ -12,10 +12,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from fakes import FakeEmbedder
 from rag.chunking import SEPARATORS, chunk_documents
-from rag.citations import normalize_markers
+from rag.answer.cite import normalize_markers
 from rag.documents import parse_document
 from rag.types import Hit
-from rag.verification import verify
+from rag.answer.verify import verify
 
 # Pieces that make the splitter work: every separator, words, digits, accents, emoji, CJK.
 PIECES = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", "\t", "  ", "word", "Kyiv", "2025", "é", "ü",
@@ -104,7 +104,7 @@ def test_verified_citations_point_at_exact_source_text(output, passages, thresho
 
 @given(text=texts, size=sizes, picks=st.lists(st.integers(0, 50), max_size=8))
 def test_merged_overlapping_hits_are_exact_spans(text, size, picks):
-    from rag.prompting import merge_overlapping
+    from rag.answer.prompt import merge_overlapping
 
     document = parse_document(text, source="doc.txt")
     chunks = chunk_documents([document], count_tokens=len, chunk_tokens=size[0], chunk_overlap=size[1])

@@ -47,7 +47,7 @@ def _reader(server: Server, **kwargs) -> RemoteGenerator:
 
 def test_a_url_names_a_remote_reader_with_the_served_model_after_the_hash():
     assert is_remote("http://gpu-box:8080/v1") and is_remote("https://x/v1") and not is_remote("qwen2.5-coder-0.5b")
-    reader = open_reader("http://gpu-box:8080/v1/#qwen2.5-coder-0.5b", Settings())
+    reader = open_reader("http://gpu-box:8080/v1/#qwen2.5-coder-0.5b", Settings(), prefix=())
     assert isinstance(reader, RemoteGenerator)
     assert (reader.base_url, reader.served_name) == ("http://gpu-box:8080/v1", "qwen2.5-coder-0.5b")
     assert RAG(model="http://gpu-box:8080/v1").generator.name == "http://gpu-box:8080/v1"

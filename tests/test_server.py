@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from rag import REFUSAL, RAG
 from rag.errors import ConfigError
 from rag.server import create_app
-from rag.server.guards import check_bind
 from rag.server.worker import Worker
 from rag.settings import Settings
 
@@ -299,10 +298,10 @@ def test_with_a_key_every_v1_request_needs_it(tmp_path, seeds, fake_embedder, fa
 
 
 def test_only_loopback_is_served_without_a_key():
-    check_bind(Settings())
+    Settings().check_serving()
     with pytest.raises(ConfigError, match="refusing to listen on 0.0.0.0 without an API key"):
-        check_bind(Settings(host="0.0.0.0"))
-    check_bind(Settings().with_updates(host="0.0.0.0", api_key="k"))
+        Settings(host="0.0.0.0").check_serving()
+    Settings().with_updates(host="0.0.0.0", api_key="k").check_serving()
 
 
 def test_index_reads_only_served_paths_and_needs_the_key(tmp_path, seeds, fake_embedder, fake_llm):

@@ -1,7 +1,8 @@
 import datetime as dt
 
 from rag.types import Chunk, Hit
-from rag.verification import addresses, content_words, restates, split_sentences, support, verify
+from rag.text import content_words, split_sentences
+from rag.answer.verify import addresses, restates, support, verify
 
 TEXT_1 = ("Pokrovsk had a population of nearly 60,000 before the war. Ukrainian officials now say "
           "only about 1,000 remain.")

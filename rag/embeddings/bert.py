@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ModelError
-from . import read_json
+from .base import read_json
 
 if TYPE_CHECKING:
     import numpy as np

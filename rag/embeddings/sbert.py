@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..errors import ModelError
-from . import BUNDLED_EMBEDDER, embedder_folder, read_json
+from .base import BUNDLED_EMBEDDER, embedder_folder, read_json
 
 if TYPE_CHECKING:
     import numpy as np

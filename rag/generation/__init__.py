@@ -7,35 +7,18 @@ OpenAI-compatible server; `open_reader` picks between them from the model settin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
 
-Message = dict[str, str]
-
-
-@runtime_checkable
-class Generator(Protocol):
-    """What the pipeline asks of a language model."""
-
-    name: str
-    context_window: int
-
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        """Tokens of the whole chat prompt, template and generation cue included."""
-
-    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
-        """The reply to `messages`, as text pieces in the order they are generated."""
-
-
-from .llama import (LLAMA_OPTIONS, LlamaCounters, LlamaCppGenerator, defuse_control_tokens,  # noqa: E402
+from .llama import (LLAMA_OPTIONS, LlamaCounters, LlamaCppGenerator, defuse_control_tokens,
                     gguf_token_counter, read_counters)
-from .remote import RemoteGenerator, is_remote  # noqa: E402
+from .protocol import Generator, Message
+from .remote import RemoteGenerator, is_remote
 
 
-def open_reader(name: str, settings, *, prefix: Sequence[Message] | None = None) -> Generator:
+def open_reader(name: str, settings, *, prefix: Sequence[Message]) -> Generator:
     """The reader a model setting names: a server URL (`http://host:port/v1[#model]`), a bundled model, a GGUF.
 
-    A local model keeps `prefix` (by default the reader's preamble) in its KV cache, saved across processes.
+    A local model keeps `prefix` (how its every prompt begins) in its KV cache, saved across processes.
     """
     from ..models import BUNDLED, DEFAULT_MODEL, resolve_model
 
@@ -47,11 +30,9 @@ def open_reader(name: str, settings, *, prefix: Sequence[Message] | None = None)
         counter = gguf_token_counter(lambda: resolve_model(local, cache_dir=s.cache_dir, models_dir=s.models_dir))
         return RemoteGenerator(name, context_window=s.context_window, temperature=s.temperature, seed=s.seed,
                                local_tokenizer=counter)
-    from ..prompting import preamble
-
     path = resolve_model(name, cache_dir=s.cache_dir, models_dir=s.models_dir)
     return LlamaCppGenerator(path, name=name, context_window=s.context_window, threads=s.threads,
-                             temperature=s.temperature, seed=s.seed, prefix=preamble() if prefix is None else prefix,
+                             temperature=s.temperature, seed=s.seed, prefix=prefix,
                              state_dir=s.cache_dir / "state")
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from ..errors import ModelError
 from ..stamps import Stamps
 from . import state
+from .protocol import Generator, Message
 
-Message = dict[str, str]
 
 # How every `Llama` here is built, the benchmark's raw llama.cpp included. The binding turns flash
 # attention off unless asked; llama.cpp's own default turns it on where supported, and on this
@@ -104,8 +104,12 @@ def defuse_control_tokens(text: str) -> str:
     return _CONTROL_TOKEN.sub(lambda m: "< |" + m.group(1) + "| >", text)
 
 
-class LlamaCppGenerator:
+class LlamaCppGenerator(Generator):
     """A GGUF model run by llama-cpp-python; the weights load on first use."""
+
+    can_fork = True
+    can_check = True
+    gives_probabilities = True
 
     def __init__(self, path: Path, *, name: str | None = None, context_window: int = 4096,
                  threads: int = 0, temperature: float = 0.0, seed: int = 0,

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 import httpx
 
 from ..errors import ModelError
-
-Message = dict[str, str]
+from .protocol import Generator, Message
 
 # Tokens a chat template adds around each message and before the reply, and the share by which
 # another model's tokenizer may count short: a local count over-estimates rather than overflows.
@@ -29,8 +28,14 @@ def is_remote(spec: str) -> bool:
     return spec.startswith(("http://", "https://"))
 
 
-class RemoteGenerator:
-    """Chat completions from an OpenAI-compatible server at `base_url` (the part that ends in `/v1`)."""
+class RemoteGenerator(Generator):
+    """Chat completions from an OpenAI-compatible server at `base_url` (the part that ends in `/v1`).
+
+    It can be asked yes or no (through the first token's log-probabilities, None where the server
+    gives none); it cannot fork, and its answers carry no token probabilities.
+    """
+
+    can_check = True
 
     def __init__(self, spec: str, *, context_window: int = 4096, temperature: float = 0.0, seed: int = 0,
                  local_tokenizer: Callable[[str], int] | None = None, api_key: str = "",
@@ -42,7 +47,6 @@ class RemoteGenerator:
         self.context_window = context_window
         self.temperature = temperature
         self.seed = seed
-        self.last_probabilities: list[float] = []
         self._local_tokenizer = local_tokenizer
         self._server_counts: bool | None = None
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -58,7 +62,6 @@ class RemoteGenerator:
         return counted + _TEMPLATE_TOKENS * len(messages) + _REPLY_TOKENS
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
-        self.last_probabilities = []
         body = self._body(messages, max_tokens=max_tokens, stream=True)
         try:
             with self._client.stream("POST", f"{self.base_url}/chat/completions", json=body) as response:

@@ -16,8 +16,6 @@ def serve(rag, *, log_level: str = "warning") -> None:
     """Listen on the configured host and port until interrupted."""
     import uvicorn
 
-    from .guards import check_bind
-
-    check_bind(rag.settings)
+    rag.settings.check_serving()
     uvicorn.run(create_app(rag), host=rag.settings.host, port=rag.settings.port, log_level=log_level,
                 timeout_graceful_shutdown=5)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from ..pipeline import RAG
+from ..settings import MAX_K
 from ..types import Answer
 from . import completions, guards, problems
 from .service import Service
@@ -34,7 +35,7 @@ class Turn(BaseModel):
 
 class AskRequest(BaseModel):
     question: str = Field(description="The question.")
-    k: int | None = Field(None, ge=1, le=50, description="Chunks to retrieve (default: the top_k setting).")
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Chunks to retrieve (default: the top_k setting).")
     stream: bool = Field(False, description="Server-sent events: `delta` events with text, then one `answer`.")
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first, as in `rag chat`.")
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..settings import MAX_K
 from ..types import Answer
 from .problems import Problem
 from .streaming import event
@@ -35,7 +36,7 @@ class ChatRequest(BaseModel):
     model: str = Field("rag", description="`rag`, any name, or a reader rag knows (a bundled model or a server URL).")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    k: int | None = Field(None, ge=1, le=50, description="Chunks to retrieve (rag's extension).")
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Chunks to retrieve (rag's extension).")
 
 
 def text_of(message: ChatMessage) -> str:

@@ -9,19 +9,8 @@ from pathlib import Path
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import ConfigError
 from ..settings import Settings
 from .problems import Problem, response
-
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def check_bind(settings: Settings) -> None:
-    """Refuse to listen beyond this machine without an API key."""
-    if settings.host not in LOOPBACK and not settings.api_key:
-        raise ConfigError(f"refusing to listen on {settings.host} without an API key: set RAG_API_KEY "
-                          "(clients send it as `Authorization: Bearer KEY`), or serve on 127.0.0.1")
-
 
 def check_key(request: Request, settings: Settings, *, required: bool = False) -> None:
     """The bearer token must match `api_key` when one is set; `required` endpoints need one set."""

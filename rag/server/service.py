@@ -1,7 +1,7 @@
 """What the HTTP layer asks of `RAG`: answers with a conversation's history, indexing, the document list.
 
-Every call here runs on the generation thread (rag.server.worker), one at a time, so the
-per-request `k` can swap the settings without another request seeing it.
+Every call here runs on the generation thread (rag.server.worker), one at a time. Per-request
+options (`k`, the history) are arguments of the call; the served settings never change.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..conversation import standalone_query
+from ..conversation import follow_up_query
 from ..generation import is_remote
 from ..indexing import IndexReport
 from ..models import BUNDLED
@@ -49,18 +49,8 @@ class Service:
     def answer(self, question: str, *, history: Sequence[tuple[str, str]] = (), k: int | None = None,
                model: str | None = None) -> Iterator[str | Answer]:
         """As `RAG.stream`; follow-ups are searched with the earlier questions, as `rag chat` does."""
-        rag = self._rag_for(model)
-        query = None
-        for asked, _ in history:
-            query = standalone_query(asked, query)
-        query = standalone_query(question, query)
-        saved = rag.settings
-        if k:
-            rag.settings = replace(saved, top_k=k)
-        try:
-            yield from rag.stream(question, history=list(history), query=query)
-        finally:
-            rag.settings = saved
+        query = follow_up_query(question, [asked for asked, _ in history])
+        yield from self._rag_for(model).stream(question, k=k or None, history=list(history), query=query)
 
     def index(self, paths: Sequence[Path], *, rebuild: bool = False) -> IndexReport:
         report = self.rag.index(paths, rebuild=rebuild)

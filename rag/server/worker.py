@@ -16,7 +16,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,6 @@ class Worker:
             job._emit("error", exc)
             return
         finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
+            if isinstance(iterator, Generator):  # stops the answer's generator, and so the reader
+                iterator.close()
         job._emit("end")

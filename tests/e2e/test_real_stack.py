@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from rag import REFUSAL, Answer
-from rag.decision import REASONS
+from rag.answer.decision import REASONS
 from rag.documents import load_documents
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -4,7 +4,7 @@ import pytest
 
 from rag.generation import LlamaCppGenerator
 from rag.models import resolve_model
-from rag.prompting import preamble
+from rag.answer.prompt import preamble
 from rag.settings import Settings
 
 QUESTION = [*preamble(), {"role": "user", "content": "Sources:\n[1] The talks lasted five hours.\n\n"
@@ -56,7 +56,7 @@ def test_a_damaged_or_stale_state_is_rebuilt_not_used(reader, tmp_path):
 
 
 def test_a_fork_shares_the_model_and_neither_evaluates_its_preamble_again(reader, tmp_path):
-    from rag.prompting import check_messages, check_preamble
+    from rag.answer.prompt import check_messages, check_preamble
 
     main = reader()
     fork = main.fork(check_preamble())

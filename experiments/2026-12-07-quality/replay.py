@@ -1,6 +1,6 @@
-"""Recorded `rag eval` runs through the decision as it is now (rag.decision, answer_threshold's default).
+"""Recorded `rag eval` runs through the decision as it is now (rag.answer.decision, answer_threshold's default).
 
-    .venv/bin/python eval/runs/2026-12-07-quality/replay.py RUN [RUN ...]
+    .venv/bin/python experiments/2026-12-07-quality/replay.py RUN [RUN ...]
 
 The decision is a function of the signals each row records, so this gives what a run with the
 current decision would have answered, without running the readers again. Prints per set: right
@@ -11,9 +11,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rag.decision import MODELS, Signals, decide  # noqa: E402
+from rag.answer.decision import MODELS, Signals, decide  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 THRESHOLD = Settings().answer_threshold

@@ -1,5 +1,9 @@
 """Answer or refuse: one decision, made from every signal the pipeline has, with its reason.
 
+Everything that decides lives here: the gate on retrieval (no passage is about the question),
+the refusal text and how a reader's refusal is recognised, the outright refusals, whether the
+judge is worth asking, the graded model, and whether the fallback reader is asked.
+
 Three findings refuse outright, since no confidence can make them a checkable answer: the reader
 declined, no sentence of the answer is backed by a source, or the answer only restates the
 question. Otherwise a logistic model estimates the probability that the answer is right from
@@ -15,6 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from ..text import plain_words
+
+# The reader is told to answer with exactly this when the sources do not hold the answer, and
+# every refusal is shown with it.
+REFUSAL = "I cannot find the answer in the provided documents."
 
 REASONS = {
     "no_relevant_passage": "no passage in the documents is about the question",
@@ -99,14 +109,47 @@ def features(signals: Signals) -> dict[str, float]:
     return found
 
 
-def decide(signals: Signals, *, threshold: float, models: dict[frozenset, Model]) -> Decision:
-    """The decision for one answer; `models` maps the set of features a model reads to the model."""
+def is_refusal(text: str) -> bool:
+    """True when the reader gave the refusal phrase instead of an answer."""
+    return plain_words(REFUSAL) in plain_words(text)
+
+
+def gate(best_score: float | None, *, min_score: float) -> Decision | None:
+    """The refusal before any reader is asked, when no retrieved passage is about the question; else None.
+
+    `best_score` is the best retrieved passage's score, None when nothing was retrieved.
+    """
+    if best_score is None or best_score < min_score:
+        return Decision(False, "no_relevant_passage")
+    return None
+
+
+def outright(signals: Signals) -> Decision | None:
+    """The refusal no confidence can overturn (declined, uncited, a restatement); None when the answer is graded."""
     if signals.declined:
         return Decision(False, "reader_declined")
     if not signals.cited:
         return Decision(False, "unsupported")
     if signals.restates:
         return Decision(False, "restates_question")
+    return None
+
+
+def needs_judge(signals: Signals) -> bool:
+    """Whether to ask the judge: it costs a model call, and an answer refused outright is not worth one."""
+    return outright(signals) is None
+
+
+def falls_back(decision: Decision, *, has_fallback: bool) -> bool:
+    """Whether to ask the fallback reader: only for what the first one could not answer with confidence."""
+    return has_fallback and not decision.answer
+
+
+def decide(signals: Signals, *, threshold: float, models: dict[frozenset, Model]) -> Decision:
+    """The decision for one answer; `models` maps the set of features a model reads to the model."""
+    refused = outright(signals)
+    if refused is not None:
+        return refused
     found = features(signals)
     # The model of the best signal this answer has: the judge's where there is one.
     model = max((m for names, m in models.items() if names <= found.keys()),

@@ -1,6 +1,6 @@
 """Replay recorded runs through candidate decisions: one reader, or a cascade of two; per set right/refused and time.
 
-    .venv/bin/python eval/runs/2026-12-07-quality/simulate.py SMALL_RUN LARGE_RUN [FEATURES]
+    .venv/bin/python experiments/2026-12-07-quality/simulate.py SMALL_RUN LARGE_RUN [FEATURES]
 
 Each run is a `rag eval` folder with one subfolder per gold set, whose rows carry the decision's
 signals (the judge among them). The decision's probability is cross-validated: 5 folds over the
@@ -12,6 +12,7 @@ import statistics
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "eval"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import calibrate  # noqa: E402

@@ -1,6 +1,6 @@
 """Prompt-lookup decoding against plain decoding, on the same questions in one process.
 
-    .venv/bin/python eval/runs/2026-12-07-quality/lookup.py MODEL N
+    .venv/bin/python experiments/2026-12-07-quality/lookup.py MODEL N
 
 Asks the first N questions of eval/seeds.jsonl and eval/heldout.jsonl over seeds/, alternating a
 pipeline whose llama.cpp drafts tokens by prompt lookup (`LlamaPromptLookupDecoding`) with a
@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from llama_cpp.llama_speculative import LlamaPromptLookupDecoding  # noqa: E402
 
@@ -21,7 +21,7 @@ import rag.generation.llama as llama_module  # noqa: E402
 from rag import RAG  # noqa: E402
 
 model, n = sys.argv[1], int(sys.argv[2])
-root = Path(__file__).resolve().parents[3]
+root = Path(__file__).resolve().parents[2]
 questions = [json.loads(line)["question"] for name in ("seeds", "heldout")
              for line in (root / "eval" / f"{name}.jsonl").read_text().splitlines()[:n]]
 

@@ -2,7 +2,7 @@
 import json, re, sys
 from bisect import bisect_right
 import pypdfium2 as pdfium
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from rag.loaders import load
 
 def norm(t):

@@ -1,6 +1,6 @@
 """Score candidate answers of a recorded `rag eval` run with several yes/no judge prompts; print AUC per set.
 
-    .venv/bin/python eval/runs/2026-12-07-quality/judges.py RUN MODEL OUT.jsonl [VARIANT ...]
+    .venv/bin/python experiments/2026-12-07-quality/judges.py RUN MODEL OUT.jsonl [VARIANT ...]
 
 A candidate is an answer past the outright checks (reader answered, a source backs it, not a
 restatement); it is right when the reader's raw answer holds a gold answer. Each variant asks
@@ -12,12 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rag.generation.llama import LlamaCppGenerator  # noqa: E402
 from rag.models import resolve_model  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.verification import strip_markers  # noqa: E402
+from rag.answer.decision import Signals, outright  # noqa: E402
+from rag.text import strip_markers  # noqa: E402
 
 STRICT = ("You check answers against sources. Reply yes only if the source itself states that the answer "
           "answers this exact question: the same event, year, person, role, place and thing the question asks "
@@ -75,7 +76,7 @@ def candidates(run: Path):
             r = json.loads(line)
             r["set"] = rows_file.parent.name
             s = r.get("signals")
-            if not s or not s["cited"] or s["declined"] or s["restates"]:
+            if not s or outright(Signals(**s)) is not None:
                 continue
             cited = sorted({c["number"] for c in r["citations"]})
             if not cited:

@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .embeddings import Embedder
-from .types import Hit
-from .verification import content_words, sentence_spans
+from ..embeddings import Embedder
+from ..types import Hit
+from ..text import content_words, sentence_spans
 
 # Shared vocabulary counts double the cosine: names and numbers are what questions over news
 # turn on, and MiniLM blurs them. Chosen over eval/seeds.jsonl (answer in the top sentences).

@@ -13,12 +13,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError
-from .generation import Generator, Message
-from .types import Hit
-
-REFUSAL = "I cannot find the answer in the provided documents."
-
+from .decision import REFUSAL
+from ..errors import InputError
+from ..generation import Generator, Message
+from ..types import Hit
 
 @cache
 def load_prompt(name: str, suffix: str = "txt") -> str:

@@ -14,26 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .numbers import spell_digits
-from .types import Citation, Hit
-
-_MARKERS = re.compile(r"\s*(?:\[\d+\])+")
-# Not after an initial ("Niels B. Christiansen", "U.S. President") or a title before a name: split
-# there, a name falls into two sentences, and the reader is shown half of it.
-_NOT_AN_END = "".join(rf"(?<!\b{abbreviation}\.)" for abbreviation in
-                      ("[A-Z]", "Mr", "Ms", "Dr", "St", "Jr", "Sr", "Mrs", "Gen", "Gov", "Sen", "Rep", "Col", "Prof"))
-_SENTENCE_END = re.compile(rf"(?<=[.!?]){_NOT_AN_END}[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
-_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+", re.UNICODE)
-_STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just me more most
-my myself no nor not now of off on once only or other our ours ourselves out over own same she should
-so some such than that the their theirs them themselves then there these they this those through to
-too under until up very was we were what when where which while who whom why will with would you your
-yours yourself yourselves according said says say told sources source document documents text
-""".split())
-
+from ..text import MARKER, content_words, sentence_spans, split_sentences, stems, without_markers
+from ..types import Citation, Hit
 
 # Words that frame a question ("how many", "name one") rather than say what it is about.
 _QUESTION_FRAME = frozenset("many much name kind long far often whose".split())  # five letters at most, as stems
@@ -61,8 +43,8 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float, question: str
     # Each source's words once, not once per sentence.
     passages = [content_words(hit.chunk.text) for hit in sources]
     for sentence in split_sentences(text):
-        claimed = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-        bare = _without_markers(sentence)
+        claimed = [int(n) for n in MARKER.findall(sentence)]
+        bare = without_markers(sentence)
         words = content_words(bare)
         scored = [(support(words, found), number) for number, found in enumerate(passages, 1)]
         backed = [n for s, n in scored if n in claimed and s >= threshold]
@@ -85,26 +67,14 @@ def verify(text: str, sources: Sequence[Hit], *, threshold: float, question: str
                     unsupported=tuple(unsupported))
 
 
-def strip_markers(text: str) -> str:
-    """`text` without its `[n]` markers."""
-    return " ".join(_without_markers(sentence) for sentence in split_sentences(text))
-
-
-def _without_markers(sentence: str) -> str:
-    # Until nothing changes: removing "[1]" from "[0[1]]" leaves a new marker, "[0]".
-    while (bare := _MARKERS.sub("", sentence)) != sentence:
-        sentence = bare
-    return sentence.strip()
-
-
 def restates(answer: str, question: str) -> bool:
     """True when no sentence of `answer` has a content word the question lacks: it answers nothing.
 
     Small models often turn the question into a statement ("The spokesman confirmed the contacts
     [1]."); every word of that is in the source, so support alone would pass it.
     """
-    asked = _stems(question)
-    return not any(_stems(_without_markers(sentence)) - asked for sentence in split_sentences(answer))
+    asked = stems(question)
+    return not any(stems(without_markers(sentence)) - asked for sentence in split_sentences(answer))
 
 
 def addresses(question: str, sentence: str) -> float:
@@ -119,47 +89,11 @@ def addresses(question: str, sentence: str) -> float:
 
 
 def _asked(question: str) -> set[str]:
-    return _stems(question) - _QUESTION_FRAME
+    return stems(question) - _QUESTION_FRAME
 
 
 def _overlap(asked: set[str], sentence: str) -> float:
-    return len(asked & _stems(sentence)) / len(asked) if asked else 1.0
-
-
-def _stems(text: str) -> set[str]:
-    # Five-letter truncation, so "claimed" restates "claim"; numbers stay whole.
-    return {w if w[0].isdigit() else w[:5] for w in content_words(text)}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, split after . ! or ? and before a capital or digit; markers stay with their sentence."""
-    pieces = []
-    for line in text.splitlines():
-        pieces.extend(p.strip() for p in _SENTENCE_END.split(line) if p.strip())
-    merged: list[str] = []
-    for piece in pieces:
-        if merged and re.fullmatch(r"(?:\[\d+\])+[.!?]?", piece):
-            merged[-1] += " " + piece
-        else:
-            merged.append(piece)
-    return merged
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, in order: `text[start:end]` is the sentence."""
-    spans, offset = [], 0
-    for piece in split_sentences(text):
-        start = text.find(piece, offset)
-        if start >= 0:
-            spans.append((start, start + len(piece)))
-            offset = start + len(piece)
-    return spans
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased words that carry meaning, and numbers without thousands separators."""
-    tokens = _TOKEN.findall(spell_digits(text.lower()))
-    return {_normal(t) for t in tokens if t not in _STOPWORDS and (len(t) > 2 or t[0].isdigit())}
+    return len(asked & stems(sentence)) / len(asked) if asked else 1.0
 
 
 def support(words: set[str], found: set[str]) -> float:
@@ -169,13 +103,6 @@ def support(words: set[str], found: set[str]) -> float:
     if any(w[0].isdigit() and w not in found for w in words):
         return 0.0
     return len(words & found) / len(words)
-
-
-def _normal(token: str) -> str:
-    if token[0].isdigit():
-        return token.replace(",", "").rstrip(".")
-    # Crude plural folding, so "villages" in the answer matches "village" in the source.
-    return token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
 
 
 def _with_markers(sentence: str, numbers: Sequence[int]) -> str:

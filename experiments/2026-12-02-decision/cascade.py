@@ -1,8 +1,9 @@
 import json, sys, statistics as st
 from pathlib import Path
-sys.path.insert(0, "/work/main"); sys.path.insert(0, "/work/main/eval")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "eval"))
 import calibrate
-from rag.decision import Signals, features
+from rag.answer.decision import Signals, features
 NAMES = tuple(sys.argv[1].split(","))
 def load(run):
     rows = calibrate.load([Path(run)])
