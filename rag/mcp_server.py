@@ -16,13 +16,16 @@ from typing import Annotated, Any
 from fastapi.encoders import jsonable_encoder
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import Resource
 from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 
 from .errors import RagError
 from .pipeline import RAG
-from .server.guards import check_paths
-from .server.problems import Problem
+from .server.guards import LOOPBACK, check_key, check_paths
+from .server.problems import Problem, response
 from .server.service import Service
 from .server.worker import Busy, Worker
 from .types import Chunk, Hit
@@ -287,6 +290,32 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
         return span_record(await chunks_of(doc_id), int(start), int(end))
 
     return server
+
+
+class HttpEndpoint:
+    """The streamable HTTP endpoint `rag serve` mounts at /mcp, under the API's key rule (rag.server.guards).
+
+    `session_manager.run()` must be entered in the app's lifespan, around the requests.
+    """
+
+    def __init__(self, rag: RAG, worker: Worker, service: Service) -> None:
+        self.settings = rag.settings
+        self.server = build_server(rag, worker, service, over_http=True)
+        # Loopback gets the SDK's DNS-rebinding check (a web page must not reach a local server
+        # through a name it controls); beyond it every request carries the key, and the Host
+        # header is whatever name clients use for this machine.
+        loopback = self.settings.host in LOOPBACK
+        self.server.streamable_http_app(host=self.settings.host, transport_security=None if loopback else
+                                        TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        self.session_manager = self.server.session_manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            check_key(Request(scope), self.settings)
+        except Problem as exc:
+            await response(exc.status_code, str(exc.detail), exc.headers)(scope, receive, send)
+            return
+        await self.session_manager.handle_request(scope, receive, send)
 
 
 def run_stdio(rag: RAG) -> None:
