@@ -88,6 +88,36 @@ def test_tools_have_schemas_a_model_can_fill(indexed_fake):
         assert tool.description and len(tool.description) > 60, tool.name
 
 
+def test_the_models_load_once_in_the_background_while_the_client_initialises(indexed_fake, fake_llm):
+    gate, loads, events = threading.Event(), [], []
+    stream = fake_llm.stream
+
+    def load():
+        loads.append(1)
+        events.append("load")
+        gate.wait(10)
+
+    def streamed(*args, **kwargs):
+        events.append("answer")
+        return stream(*args, **kwargs)
+
+    fake_llm.load, fake_llm.stream = load, streamed
+    fake_llm.enqueue(REPLY)
+
+    async def scenario(client):
+        # initialize (entering the client) and tools/list are answered while the reader is still loading.
+        tools = (await client.list_tools()).tools
+        with anyio.fail_after(10):
+            while not loads:  # the load started by itself, with no question asked
+                await anyio.sleep(0.05)
+        gate.set()
+        return tools, await client.call_tool("ask", {"question": QUESTION})
+
+    tools, answer = _run(scenario, indexed_fake)
+    assert len(tools) == 4 and not answer.is_error
+    assert events[-1] == "answer" and "load" not in events[events.index("answer"):], "the question loaded a model again"
+
+
 def test_search_gives_passages_whose_spans_read_back(indexed_fake):
     async def scenario(client):
         found = (await client.call_tool("search", {"query": QUESTION, "k": 3})).structured_content["passages"]
