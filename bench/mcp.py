@@ -93,7 +93,7 @@ def section(through_mcp: dict, direct: dict, model: str) -> str:
     ])
 
 
-def transcript(model: str) -> None:
+def transcript(model: str, question: str = QUESTION) -> None:
     """One client session over stdio, every JSON-RPC message printed: initialize, tools/list, search, ask, read."""
     with tempfile.TemporaryDirectory(prefix="rag-mcp-session-") as scratch:
         env = {**os.environ, "RAG_INDEX_DIR": f"{scratch}/index", "RAG_CACHE_DIR": f"{scratch}/cache",
@@ -118,9 +118,9 @@ def transcript(model: str) -> None:
         send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         send({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
-              "params": {"name": "search", "arguments": {"query": QUESTION, "k": 2}}})
+              "params": {"name": "search", "arguments": {"query": question, "k": 2}}})
         answer = send({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
-                       "params": {"name": "ask", "arguments": {"question": QUESTION}}})
+                       "params": {"name": "ask", "arguments": {"question": question}}})
         citation = answer["result"]["structuredContent"]["citations"][0]
         read = send({"jsonrpc": "2.0", "id": 5, "method": "resources/read", "params": {"uri": citation["uri"]}})
         server.stdin.close()
@@ -136,9 +136,10 @@ if __name__ == "__main__":
     parser.add_argument("--model", default=MODEL, help="bundled model name or GGUF path")
     parser.add_argument("--questions", type=int, default=20, help="questions asked (all are searched)")
     parser.add_argument("--transcript", action="store_true", help="print one client session's messages instead")
+    parser.add_argument("--question", default=QUESTION, help="the question the transcript searches and asks")
     options = parser.parse_args()
     if options.transcript:
-        transcript(options.model)
+        transcript(options.model, options.question)
     else:
         options.records = {}
         print(run(options))
