@@ -8,7 +8,7 @@ does not stream the reader's raw text to the client: an agent gets the answer on
 
 from __future__ import annotations
 
-import logging
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -29,8 +29,6 @@ from .server.problems import Problem, response
 from .server.service import Service
 from .server.worker import Busy, Worker
 from .types import Chunk, Hit
-
-log = logging.getLogger(__name__)
 
 URI = "rag://documents/{doc_id}"
 SPAN_URI = "rag://documents/{doc_id}/{start}-{end}"
@@ -194,10 +192,12 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
         try:
             async for item in job.events():
                 last = item
-        except (RagError, Problem) as exc:
-            raise ToolError(str(exc.detail if isinstance(exc, Problem) else exc)) from None
-        except RuntimeError as exc:  # the worker's "the models did not load: …"
+        except RagError as exc:
             raise ToolError(str(exc)) from None
+        except RuntimeError as exc:
+            if worker.failure is None:
+                raise
+            raise ToolError(str(exc)) from None  # the worker's "the models did not load: …"
         return last
 
     async def documents() -> list[DocumentInfo]:
@@ -207,7 +207,14 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
     server = _Server("rag", title="rag: your documents, with checked citations", instructions=INSTRUCTIONS,
                      version="1", log_level="WARNING", lifespan=lifespan, documents=documents)
 
-    @server.tool(title="Search the documents")
+    def tool(title: str):
+        """Register a tool; its docstring, dedented, is the description a model chooses by."""
+        def register(function):
+            server.add_tool(function, title=title, description=inspect.cleandoc(function.__doc__))
+            return function
+        return register
+
+    @tool(title="Search the documents")
     async def search(
         query: Annotated[str, Field(description="What to look for: a question or keywords.")],
         k: Annotated[int, Field(description=f"How many passages to return (1 to {MAX_K}).",
@@ -224,7 +231,7 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
         hits = await run(lambda: rag.retrieve(query, k))
         return SearchResult(passages=[passage(h) for h in hits])
 
-    @server.tool(title="Answer from the documents, with checked citations")
+    @tool(title="Answer from the documents, with checked citations")
     async def ask(
         question: Annotated[str, Field(description="The question, in full sentences.")],
         history: Annotated[list[Turn], Field(description="Earlier turns of this conversation, oldest first, "
@@ -244,12 +251,12 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
             raise ToolError("the answer was cancelled")
         return answer_record(answer)
 
-    @server.tool(title="List the indexed documents")
+    @tool(title="List the indexed documents")
     async def list_documents() -> DocumentList:
         """List every indexed document: id, `uri` (read it for the text), file, title, date, pages and chunks."""
         return DocumentList(documents=await documents())
 
-    @server.tool(title="Index files on the server")
+    @tool(title="Index files on the server")
     async def index(
         paths: Annotated[list[str], Field(description="Files or folders on the machine rag runs on, inside the "
                                                       "folders it was configured to index (serve_paths).")],

@@ -314,3 +314,18 @@ def test_serve_mounts_it_at_mcp_under_the_key_rule(tmp_path, seeds, fake_embedde
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_models_that_fail_to_load_make_every_call_a_clear_error(indexed_fake, fake_llm):
+    from rag.errors import ModelError
+
+    def load():
+        raise ModelError("model file damaged: run `rag check`")
+
+    fake_llm.load = load
+
+    async def scenario(client):
+        return [await client.call_tool("search", {"query": QUESTION}) for _ in range(2)]
+
+    for refused in _run(scenario, indexed_fake):
+        assert refused.is_error and "the models did not load: model file damaged" in refused.content[0].text
