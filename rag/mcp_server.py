@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio
 from fastapi.encoders import jsonable_encoder
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
@@ -272,7 +273,8 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
         if over_http and not settings.api_key:
             raise ToolError("indexing over HTTP needs an API key: start `rag serve` with RAG_API_KEY set")
         try:
-            resolved = check_paths(paths, settings)
+            # It walks the folders, following links: not on the event loop.
+            resolved = await anyio.to_thread.run_sync(check_paths, paths, settings)
         except Problem as exc:
             raise ToolError(str(exc.detail)) from None
         report = await run(lambda: service.index(resolved, rebuild=rebuild))
@@ -327,8 +329,6 @@ class HttpEndpoint:
 
 def run_stdio(rag: RAG) -> None:
     """Serve over stdin and stdout until the client closes them; the models load while it initialises."""
-    import anyio
-
     service = Service(rag)
     worker = Worker(queue_size=rag.settings.queue_size, prepare=service.prepare)
 
