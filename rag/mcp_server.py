@@ -341,4 +341,7 @@ def run_stdio(rag: RAG) -> None:
             worker.stop()
 
     server = build_server(rag, worker, service, lifespan=lifespan)
+    # The SDK's stdio transport writes the protocol to a private copy of fd 1 and points fd 1 at
+    # stderr while it serves, so a stray print or llama.cpp's C-level output cannot corrupt it;
+    # the lifespan (the models' loading) starts inside it.
     anyio.run(server.run_stdio_async)
