@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import Resource
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
@@ -162,11 +162,22 @@ def check_text(text: str, what: str, limit: int) -> str:
 
 
 class _Server(MCPServer):
-    """MCPServer whose resource list is the index's documents, read when a client asks."""
+    """MCPServer whose resource list is the index's documents, and whose argument errors are one line."""
 
     def __init__(self, *args, documents: Callable[[], Any], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._documents = documents
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context=None):
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            # The SDK would send pydantic's report: several lines and a link, for a model to parse.
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            first = exc.__cause__.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ToolError(f"{where}: {first['msg']}" if where else first["msg"]) from None
 
     async def list_resources(self) -> list[Resource]:
         listed = await self._documents()

@@ -203,6 +203,8 @@ def test_document_text_keeps_offsets_across_gaps_and_overlaps():
     ("ask", {"question": "x" * 3000}, "over the limit of 2000"),
     ("index", {"paths": ["/etc"]}, "outside the folders this server may index"),
     ("index", {"paths": []}, "paths is empty"),
+    ("search", {"query": QUESTION, "k": "five"}, "k: Input should be a valid integer"),
+    ("ask", {}, "question: Field required"),
 ])
 def test_bad_arguments_get_one_clear_error_and_the_server_lives_on(indexed_fake, fake_llm, tool, arguments, message):
     fake_llm.enqueue(REPLY)
