@@ -151,7 +151,7 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
     rag = _rag(index_dir, model, verbose, host=host, port=port)
     check_bind(rag.settings)
     rag.generator  # a bad --model fails now, before the port opens
-    click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs); "
+    click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs, MCP at /mcp); "
                "loading the models, /health says when they are ready", err=True)
     run(rag, log_level="info" if verbose else "warning")
 
