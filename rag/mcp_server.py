@@ -18,7 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp_types import Resource
+from mcp.types import Resource
 from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
