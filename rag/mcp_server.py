@@ -229,7 +229,8 @@ def build_server(rag: RAG, worker: Worker, service: Service, *, over_http: bool 
     @tool(title="Search the documents")
     async def search(
         query: Annotated[str, Field(description="What to look for: a question or keywords.")],
-        k: Annotated[int, Field(description=f"How many passages to return (1 to {MAX_K}).",
+        k: Annotated[int, Field(description=f"How many passages to return (1 to {MAX_K}); up to 2 more come "
+                                            "when they hold the query's rarer words and the k best do not.",
                                 json_schema_extra={"minimum": 1, "maximum": MAX_K})] = settings.top_k,
     ) -> SearchResult:
         """Find the passages of the indexed documents that best match a query, best first, in milliseconds.
