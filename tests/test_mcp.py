@@ -125,7 +125,7 @@ def test_search_gives_passages_whose_spans_read_back(indexed_fake):
         return found, spans
 
     passages, spans = _run(scenario, indexed_fake)
-    assert len(passages) == 3 and any(QUOTED in p["text"] for p in passages)
+    assert 3 <= len(passages) <= 5 and any(QUOTED in p["text"] for p in passages)
     hits = indexed_fake.retrieve(QUESTION, 3)
     assert [(p["doc_id"], p["start"], p["score"]) for p in passages] == [
         (h.chunk.doc_id, h.chunk.start, round(h.score, 4)) for h in hits]
