@@ -1,4 +1,4 @@
-"""The `rag` command: index, ask, chat, serve, eval, check, models. A thin layer over `RAG`.
+"""The `rag` command: index, ask, chat, serve, mcp, eval, check, models. A thin layer over `RAG`.
 
 Heavy libraries (faiss, llama.cpp, numpy) load only inside the commands that need them. Without
 `-v`, the libraries' progress bars and log lines are switched off before they are imported.
@@ -150,9 +150,20 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
     rag = _rag(index_dir, model, verbose, host=host, port=port)
     rag.settings.check_serving()
     rag.generator  # a bad --model fails now, before the port opens
-    click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs); "
+    click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs, MCP at /mcp); "
                "loading the models, /health says when they are ready", err=True)
     run(rag, log_level="info" if verbose else "warning")
+
+
+@cli.command()
+@_common
+def mcp(index_dir: Path | None, model: str | None, verbose: int) -> None:
+    """Serve rag to agents (Claude Desktop, VS Code...) over MCP on stdin/stdout; logs go to stderr."""
+    from .mcp_server import run_stdio
+
+    rag = _rag(index_dir, model, verbose)
+    rag.generator  # a bad --model fails now, before the client is told the server is up
+    run_stdio(rag)
 
 
 @cli.command("eval")

@@ -1,4 +1,4 @@
-"""The FastAPI app: /v1/ask, OpenAI's /v1/chat/completions, /v1/index, /v1/documents, /health and the page.
+"""The FastAPI app: /v1/ask, OpenAI's /v1/chat/completions, /v1/index, /v1/documents, /health, /mcp and the page.
 
 As thin as the CLI: answers are `Answer.to_dict()`, the JSON `rag ask --json` prints. Every
 question and every index run goes through the one generation thread (rag.server.worker).
@@ -47,20 +47,27 @@ class IndexRequest(BaseModel):
 
 def create_app(rag: RAG, *, worker: Worker | None = None) -> FastAPI:
     """The app over `rag`; the models load on the generation thread when the app starts."""
+    from ..mcp_server import HttpEndpoint  # here: rag.mcp_server imports from this package
+
     settings = rag.settings
     service = Service(rag)
     worker = worker or Worker(queue_size=settings.queue_size, prepare=service.prepare)
+    agents = HttpEndpoint(rag, worker, service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         worker.start()
-        yield
+        async with agents.session_manager.run():
+            yield
         worker.stop()
 
     app = FastAPI(title="rag", version="1", lifespan=lifespan,
                   description="Questions answered from your documents, with checked citations.")
     app.add_middleware(guards.BodyLimit, limit=settings.max_request_bytes)
     problems.install(app)
+
+    # MCP for agents (rag.mcp_server), over the same worker, under the same key rule.
+    app.router.add_route("/mcp", agents, include_in_schema=False)
 
     def keyed(request: Request) -> None:
         guards.check_key(request, settings)
