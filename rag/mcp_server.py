@@ -25,7 +25,8 @@ from starlette.types import Receive, Scope, Send
 
 from .errors import RagError
 from .pipeline import RAG
-from .server.guards import LOOPBACK, check_key, check_paths
+from .settings import LOOPBACK, MAX_K
+from .server.guards import check_key, check_paths
 from .server.problems import Problem, response
 from .server.service import Service
 from .server.worker import Busy, Worker
@@ -33,7 +34,6 @@ from .types import Chunk, Hit
 
 URI = "rag://documents/{doc_id}"
 SPAN_URI = "rag://documents/{doc_id}/{start}-{end}"
-MAX_K = 50
 
 INSTRUCTIONS = """\
 rag answers questions from the user's own indexed documents, offline, with checked citations.
