@@ -21,8 +21,8 @@ from .decision import MODELS, Decision, Signals, decide
 from .embeddings import Embedder, load_embedder
 from .errors import ConfigError, InputError
 from .generation import Generator, Message, open_reader
-from .index import IndexSpec, VectorIndex
-from .indexing import IndexReport, update_index
+from .store.folder import IndexSpec, VectorIndex
+from .store.indexing import IndexReport, update_index
 from .prompting import REFUSAL, Prompt, build_prompt, check_messages, check_preamble, merge_overlapping
 from .settings import Settings
 from .verification import Verified, addresses, restates, strip_markers, verify

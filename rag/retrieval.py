@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .index import VectorIndex
-from .keywords import KeywordIndex
+from .store.folder import VectorIndex
+from .store.keywords import KeywordIndex
 from .types import Hit
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator
 from rag import RAG
 from rag.errors import InputError
-from rag.index import IndexSpec
-from rag.indexing import update_index
+from rag.store.folder import IndexSpec
+from rag.store.indexing import update_index
 
 SPEC = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, chunk_tokens=128, chunk_overlap=24)
 GOOD = "Russia and Ukraine held talks in Geneva about a peace plan in November 2025.\n"

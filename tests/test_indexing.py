@@ -10,8 +10,8 @@ import pytest
 
 from fakes import FakeEmbedder
 from rag.errors import IndexStateError
-from rag.index import IndexSpec, VectorIndex
-from rag.indexing import update_index
+from rag.store.folder import IndexSpec, VectorIndex
+from rag.store.indexing import update_index
 
 SPEC = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, chunk_tokens=128, chunk_overlap=24)
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from rag.index import IndexSpec, VectorIndex
+from rag.store.folder import IndexSpec, VectorIndex
 from rag.retrieval import KeywordIndex, reciprocal_rank_fusion, search
 from rag.types import Chunk
 

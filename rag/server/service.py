@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..conversation import standalone_query
 from ..generation import is_remote
-from ..indexing import IndexReport
+from ..store.indexing import IndexReport
 from ..models import BUNDLED
 from ..pipeline import RAG
 from ..types import Answer

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from fakes import FakeEmbedder
-from rag.index import IndexSpec
-from rag.indexing import update_index
+from rag.store.folder import IndexSpec
+from rag.store.indexing import update_index
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TESTS = Path(__file__).resolve().parents[1]
@@ -37,8 +37,8 @@ def test_a_50_mb_file_is_indexed_in_bounded_memory(tmp_path):
         sys.path.insert(0, {str(TESTS)!r})
         from pathlib import Path
         from fakes import FakeEmbedder
-        from rag.index import IndexSpec, VectorIndex
-        from rag.indexing import update_index
+        from rag.store.folder import IndexSpec, VectorIndex
+        from rag.store.indexing import update_index
 
         started = time.perf_counter()
         spec = IndexSpec(FakeEmbedder.name, FakeEmbedder.dimension, 128, 24)

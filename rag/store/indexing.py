@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .chunking import chunk_documents
-from .documents import Skipped, load_documents
-from .embeddings import Embedder
-from .errors import ConfigError, InputError
-from .index import IndexSpec, VectorIndex, remove_stale, writer_lock
-from .types import Chunk, Document
+from ..chunking import chunk_documents
+from ..documents import Skipped, load_documents
+from ..embeddings import Embedder
+from ..errors import ConfigError, InputError
+from ..types import Chunk, Document
+from .folder import IndexSpec, VectorIndex, remove_stale, writer_lock
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Where the chunks and their vectors live: a FAISS folder (the default) or PostgreSQL."""
