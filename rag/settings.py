@@ -55,6 +55,10 @@ class Settings:
     """Every knob of the pipeline, with defaults that work on a 2-core laptop."""
 
     index_dir: Path = _doc("Where the index lives.", default_factory=lambda: _data_home() / "index")
+    store: str = _doc("Where the index lives when not index_dir: a folder, or a PostgreSQL URL "
+                      "(postgresql://user:password@host/db) shared by a team's `rag serve` processes.", default="")
+    collection: str = _doc("The collection in a PostgreSQL store: separate corpora in one database.",
+                           default="default")
     cache_dir: Path = _doc("Where assembled model files are kept.", default_factory=_cache_home)
     models_dir: Path = _doc("A folder searched for GGUF files by name.", default=PROJECT_DIR / "models")
     corpus: Path = _doc("What `ask`/`chat` index when no index exists yet.", default=PROJECT_DIR / "seeds")

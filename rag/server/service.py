@@ -69,13 +69,7 @@ class Service:
 
     def documents(self) -> list[dict]:
         """One record per indexed document: its source, title, date and chunk count."""
-        found: dict[str, dict] = {}
-        for chunk in self.rag.store.chunks:
-            record = found.setdefault(chunk.doc_id, {
-                "doc_id": chunk.doc_id, "source": chunk.source, "title": chunk.title,
-                "date": chunk.date.isoformat() if chunk.date else None, "chunks": 0})
-            record["chunks"] += 1
-        return sorted(found.values(), key=lambda r: r["source"])
+        return self.rag.store.list_documents()
 
     def _rag_for(self, model: str | None) -> RAG:
         if not self.knows(model):

@@ -97,6 +97,16 @@ class VectorIndex:
     def documents(self) -> int:
         return len({chunk.doc_id for chunk in self.chunks})
 
+    def list_documents(self) -> list[dict]:
+        """One record per indexed document: its source, title, date and chunk count, by source."""
+        found: dict[str, dict] = {}
+        for chunk in self.chunks:
+            record = found.setdefault(chunk.doc_id, {
+                "doc_id": chunk.doc_id, "source": chunk.source, "title": chunk.title,
+                "date": chunk.date.isoformat() if chunk.date else None, "chunks": 0})
+            record["chunks"] += 1
+        return sorted(found.values(), key=lambda r: r["source"])
+
     def search(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]:
         """Positions in `chunks` of the `k` nearest to one query vector, with their cosine, best first."""
         if not self.chunks:

@@ -9,9 +9,9 @@ documents that are no longer under the paths are dropped: the index mirrors the 
 
 An index built with another embedder or other chunk settings cannot be updated, since its
 vectors mean something else: that is an error asking for `--rebuild`, not a silent re-embedding
-of the whole corpus. The update holds the writer lock from start to end, so a second writer is
-turned away before it embeds anything. Does not keep the BM25 keyword index on disk: it is
-rebuilt in memory by each process that searches.
+of the whole corpus. What is shared here is loading, chunking and embedding; each store (`Store.sync`)
+decides how its writes land: the folder writes a new generation under its writer lock, turning
+a second writer away before it embeds anything; PostgreSQL replaces each document in a transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..chunking import chunk_documents
 from ..documents import Skipped, load_documents
@@ -28,6 +29,11 @@ from ..embeddings import Embedder
 from ..errors import ConfigError, InputError
 from ..types import Chunk, Document
 from .folder import IndexSpec, VectorIndex, remove_stale, writer_lock
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from . import Index, Store
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,7 @@ _EMBED_BATCH = 64
 class IndexReport:
     """What an index run did: what the index now holds, and what had to be embedded for it."""
 
-    index_dir: Path
+    index_dir: Path | str  # where the index lives: a folder, or a PostgreSQL collection
     documents: int
     chunks: int
     skipped: tuple[Skipped, ...] = field(default=())
@@ -48,11 +54,14 @@ class IndexReport:
     dropped: int = 0    # documents of the last index that are gone, or changed into a new version
 
 
-def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
+def update_index(store: "Store | Path", paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
                  rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
-                 ) -> tuple[VectorIndex, IndexReport]:
-    """Index the documents under `paths` into `directory`, reusing what the live index already holds."""
+                 ) -> tuple[Index, IndexReport]:
+    """Index the documents under `paths` into `store` (a folder when given a path), reusing what it holds."""
+    from . import FolderStore
+
     started = time.perf_counter()
+    store = FolderStore(store) if isinstance(store, Path) else store
     paths = list(paths)
     if spec.chunk_tokens + 2 > embedder.max_tokens:
         # The embedder adds two special tokens and silently truncates past its maximum.
@@ -63,6 +72,32 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
         raise InputError("no readable documents in " + ", ".join(map(str, paths))
                          + "; give PDF, HTML, Word, Markdown or UTF-8 text files (the warnings above say why each was skipped)")
     log.info("loaded %d documents (%d files skipped)", len(documents), len(skipped))
+    result = store.sync(
+        documents, spec, rebuild=rebuild,
+        chunk=lambda fresh: chunk_documents(fresh, count_tokens=embedder.count_tokens,
+                                            chunk_tokens=spec.chunk_tokens, chunk_overlap=spec.chunk_overlap),
+        embed=lambda chunks: _embed(embedder, chunks, progress))
+    report = IndexReport(index_dir=store.location, documents=len(documents), chunks=result.chunks,
+                         skipped=tuple(skipped), seconds=time.perf_counter() - started,
+                         changed=result.changed, embedded=result.embedded, dropped=result.dropped)
+    return result.index, report
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a store's sync left in it, and what it had to do for it."""
+
+    index: Index
+    chunks: int
+    changed: int    # documents new or changed since the last run
+    embedded: int   # chunks embedded now
+    dropped: int    # documents of the last index that are gone, or changed into a new version
+
+
+def sync_folder(directory: Path, documents: Sequence[Document], spec: IndexSpec, *,
+                chunk: Callable[[list[Document]], list[Chunk]], embed: Callable[[list[Chunk]], "np.ndarray"],
+                rebuild: bool = False) -> SyncResult:
+    """The FAISS folder's sync: a new generation with every document's chunks, swapped in whole."""
     with writer_lock(directory):
         old = None
         if not rebuild and (directory / "CURRENT").is_file():
@@ -70,8 +105,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
         kept = _rows_by_document(old.chunks if old else [])
         fresh = [d for d in documents if d.id not in kept]
         dropped = len(set(kept) - {d.id for d in documents})
-        new_chunks = chunk_documents(fresh, count_tokens=embedder.count_tokens,
-                                     chunk_tokens=spec.chunk_tokens, chunk_overlap=spec.chunk_overlap)
+        new_chunks = chunk(fresh)
         log.info("%d documents unchanged, %d new or changed (%d chunks to embed), %d dropped",
                  len(documents) - len(fresh), len(fresh), len(new_chunks), dropped)
         chunks, reused, added = _plan(documents, old, kept, new_chunks)
@@ -80,7 +114,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
             remove_stale(directory)
             index = old
         else:
-            new_vectors = _embed(embedder, new_chunks, progress)
+            new_vectors = embed(new_chunks)
             if reused:
                 # Only now are the old vectors read: an unchanged corpus never loads them.
                 old = VectorIndex.open(directory, spec, with_vectors=True)
@@ -88,10 +122,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
             log.info("writing the index: %d chunks", len(chunks))
             index = VectorIndex.build(spec, chunks, vectors)
             index.save(directory)
-    report = IndexReport(index_dir=directory, documents=len(documents), chunks=len(chunks),
-                         skipped=tuple(skipped), seconds=time.perf_counter() - started,
-                         changed=len(fresh), embedded=len(new_chunks), dropped=dropped)
-    return index, report
+    return SyncResult(index=index, chunks=len(chunks), changed=len(fresh), embedded=len(new_chunks), dropped=dropped)
 
 
 def _rows_by_document(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
