@@ -55,6 +55,8 @@ class Store(Protocol):
              chunk: Callable[[list["Document"]], list["Chunk"]], embed: Callable[[list["Chunk"]], "np.ndarray"],
              rebuild: bool = False) -> "SyncResult": ...
 
+    def close(self) -> None: ...  # release connections, if it holds any
+
 
 class FolderStore:
     """The FAISS folder (rag.store.folder): one machine's index, the default."""
@@ -73,6 +75,9 @@ class FolderStore:
         from .indexing import sync_folder
 
         return sync_folder(self.directory, documents, spec, chunk=chunk, embed=embed, rebuild=rebuild)
+
+    def close(self) -> None:
+        """Nothing to release: the folder's files are opened per index."""
 
 
 def open_store(setting: str | Path, collection: str = "default") -> Store:

@@ -107,8 +107,12 @@ class PostgresStore:
     def pool(self):
         """The connection pool, opened on first use after the schema is made current."""
         if self._pool is None:
-            import psycopg
-            from psycopg_pool import ConnectionPool
+            try:
+                import psycopg
+                from psycopg_pool import ConnectionPool
+            except ImportError:
+                raise StoreError("the PostgreSQL store needs psycopg, psycopg-pool and pgvector: "
+                                 "pip install 'rag[postgres]'") from None
 
             try:
                 # A direct connection first: a pool would only time out, without the server's reason.
