@@ -6,7 +6,8 @@
 
 Synthetic chunks (bench.synthetic: clustered 384-d unit vectors, texts with seeds/' word
 frequencies). FAISS: the layout rag.store.ann picks, built in memory. PostgreSQL: COPY BINARY
-into rag's own tables (the GIN keyword index kept up during the load, as `rag index` does),
+into rag's own tables (the GIN keyword index kept up during the load, as `rag index` does, and
+the BM25 term counts taken after it),
 then the HNSW index (m 16, ef_construction 64) built over the loaded rows, timed apart; queries
 one at a time over a pooled connection at several ef_search, recall@10 against exact search.
 PostgreSQL is pgserver's (RAG_BENCH_POSTGRES_URL names another server). Memory: the resident
@@ -47,12 +48,11 @@ def postgres_url(folder: Path) -> str:
 
 
 def spec():
+    from rag.embeddings import embedder_folder
     from rag.settings import Settings
     from rag.store import IndexSpec
 
     settings = Settings()
-    from rag.embeddings import embedder_folder
-
     return IndexSpec(embedder=embedder_folder(settings.embedder)[1], dimension=384, chunk_tokens=settings.chunk_tokens,
                      chunk_overlap=settings.chunk_overlap)
 
@@ -99,7 +99,7 @@ def measure_postgres(url: str, collection: str, vectors, queries, truth, chunks)
     from psycopg.types.json import Jsonb
 
     from rag.store import postgres
-    from rag.store.postgres import PostgresIndex, PostgresStore, create_hnsw
+    from rag.store.postgres import PostgresIndex, PostgresStore, count_all_terms, create_hnsw
 
     store = PostgresStore(url, collection)
     with store.connection() as conn:
@@ -121,6 +121,7 @@ def measure_postgres(url: str, collection: str, vectors, queries, truth, chunks)
                                     chunk.text, Jsonb([]), Jsonb([]), vector))
             conn.execute("UPDATE rag_documents d SET chunks = (SELECT count(*) FROM rag_chunks c "
                          "WHERE c.document = d.id) WHERE collection = %s", (collection_id,))
+            count_all_terms(conn, collection_id)
         loaded = time.perf_counter() - started
         started = time.perf_counter()
         conn.execute("SET maintenance_work_mem = '4GB'")

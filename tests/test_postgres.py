@@ -226,3 +226,50 @@ def test_a_database_without_pgvector_is_one_line(postgres_server):
 def test_a_missing_index_in_postgres_says_how_to_make_one(pg_url):
     with pytest.raises(IndexStateError, match="no index in .* run `rag index --store"):
         PostgresStore(pg_url).open(SPEC)
+
+
+def test_a_version_1_schema_is_migrated_and_its_keyword_counts_backfilled(pg_url, seeds):
+    from rag.store import postgres
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION vector")
+        conn.execute("CREATE TABLE rag_schema (version int NOT NULL)")
+        conn.execute("INSERT INTO rag_schema VALUES (1)")
+        for statement in postgres.MIGRATIONS[0]:
+            conn.execute(statement)
+    # A version-1 store, as an older rag wrote it: no term counts.
+    old = PostgresStore(pg_url)
+    saved = postgres.MIGRATIONS
+    postgres.MIGRATIONS, postgres.SCHEMA_VERSION = saved[:1], 1
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            postgres.migrate(conn, pg_url)
+            collection = old._collection(conn, SPEC, rebuild=False)
+            documents, _ = load_documents([seeds])
+            from rag.chunking import chunk_documents
+
+            chunks = chunk_documents(documents, count_tokens=FakeEmbedder().count_tokens, chunk_tokens=128,
+                                     chunk_overlap=24)
+            vectors = FakeEmbedder().embed([c.text for c in chunks])
+            for document in documents:
+                mine = [i for i, c in enumerate(chunks) if c.doc_id == document.id]
+                conn.execute("INSERT INTO rag_documents (collection, source, doc_id, title, pages, sections, chunks) "
+                             "VALUES (%s, %s, %s, %s, '[]', '[]', %s)", (collection, document.source, document.id,
+                                                                         document.title, len(mine)))
+                for i in mine:
+                    conn.execute("INSERT INTO rag_chunks (collection, document, chunk_id, start, \"end\", text, pages, "
+                                 "sections, embedding) SELECT %s, id, %s, %s, %s, %s, '[]', '[]', %s::real[]::vector "
+                                 "FROM rag_documents WHERE source = %s", (collection, chunks[i].id, chunks[i].start,
+                                                                          chunks[i].end, chunks[i].text,
+                                                                          vectors[i].tolist(), document.source))
+    finally:
+        postgres.MIGRATIONS, postgres.SCHEMA_VERSION = saved, len(saved)
+    migrated = PostgresStore(pg_url).open(SPEC, full=True)
+    assert _rows(pg_url, "SELECT version FROM rag_schema") == [(SCHEMA_VERSION,)]
+    backfilled = dict(_rows(pg_url, "SELECT term, df FROM rag_terms"))
+    # The same counts as a store written by this version.
+    fresh = PostgresStore(pg_url, "fresh")
+    update_index(fresh, [seeds], FakeEmbedder(), SPEC)
+    written = dict(_rows(pg_url, "SELECT term, df FROM rag_terms t JOIN rag_collections s ON s.id = t.collection "
+                                 "WHERE s.name = 'fresh'"))
+    assert backfilled == written and migrated.keywords.search("Rivnopillia", 3)

@@ -135,3 +135,25 @@ def test_the_pipeline_retrieves_the_same_dense_hits_from_either_store(tmp_path, 
         rag.backend.close()
     assert results[0] == results[1]
     assert all(results[0])
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "chat", "serve", "eval", "check", "models"])
+def test_every_command_takes_store_and_collection(command):
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    shown = CliRunner().invoke(cli, [command, "--help"]).output
+    assert "--store DIR|URL" in shown and "--collection NAME" in shown
+
+
+def test_the_store_flag_reaches_the_pipeline(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from rag.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["rag", "check", "--store", str(tmp_path / "elsewhere"), "--collection", "x"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and f"no index at {tmp_path / 'elsewhere'}" in err

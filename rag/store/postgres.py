@@ -53,8 +53,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX rag_chunks_document ON rag_chunks (document)",
         "CREATE INDEX rag_chunks_tsv ON rag_chunks USING gin (tsv)",
     ),
+    # 2: BM25 over the tsvectors: each term's document frequency and each collection's sizes,
+    # kept up in the transaction that writes the chunks (ts_rank_cd has no IDF; bench/keywords.py).
+    (
+        "ALTER TABLE rag_collections ADD COLUMN chunks bigint NOT NULL DEFAULT 0,"
+        " ADD COLUMN lexemes bigint NOT NULL DEFAULT 0",
+        "CREATE TABLE rag_terms (collection int NOT NULL REFERENCES rag_collections ON DELETE CASCADE,"
+        " term text NOT NULL, df bigint NOT NULL, PRIMARY KEY (collection, term))",
+        "INSERT INTO rag_terms SELECT c.collection, u.lexeme, count(*) FROM rag_chunks c, unnest(c.tsv) u"
+        " GROUP BY c.collection, u.lexeme",
+        "UPDATE rag_collections s SET chunks = t.chunks, lexemes = t.lexemes FROM (SELECT collection,"
+        " count(*) AS chunks, sum(length(tsv)) AS lexemes FROM rag_chunks GROUP BY collection) t"
+        " WHERE t.collection = s.id",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# BM25's parameters as bm25s uses them (Lucene's variant): term saturation and length normalisation.
+BM25_K1 = 1.5
+BM25_B = 0.75
 # HNSW's candidate list per query: recall@10 >= .95 at 1M clustered vectors (bench/store.py).
 EF_SEARCH = 100
 _MIGRATION_LOCK = 0x7261_6700  # "rag" in the advisory-lock key space
@@ -172,6 +188,11 @@ class PostgresStore:
             "WHERE d.collection = %s GROUP BY d.id HAVING d.chunks <> count(c.id) "
             "OR bool_or(vector_dims(c.embedding) <> %s) LIMIT 1",
             (collection, self._dimension(conn, collection))).fetchone()
+        if bad is None:
+            counted, actual = conn.execute("SELECT chunks, (SELECT count(*) FROM rag_chunks WHERE collection = %s) "
+                                           "FROM rag_collections WHERE id = %s", (collection, collection)).fetchone()
+            if counted != actual:
+                bad = ("its keyword statistics", counted, actual)
         if bad:
             raise IndexStateError(f"{self.location} is damaged ({bad[0]} has {bad[2]} chunks, {bad[1]} expected); "
                                   f"rebuild it: rag index --rebuild --store {redact(self.url)} "
@@ -207,9 +228,9 @@ class PostgresStore:
             chunks = chunk(embedded_docs)
             self._write_embedded(conn, collection, embedded_docs, chunks, embed)
             gone = [row for source, (_, row) in stored.items() if source not in wanted]
-            if gone:
+            for row in gone:
                 with conn.transaction():
-                    conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (gone,))
+                    _delete(conn, collection, row=row)
             total = conn.execute("SELECT count(*) FROM rag_chunks WHERE collection = %s", (collection,)).fetchone()[0]
         return SyncResult(index=PostgresIndex(self, collection, spec), chunks=total, changed=len(fresh),
                           embedded=len(chunks), dropped=dropped)
@@ -234,7 +255,7 @@ class PostgresStore:
     def _replace(conn, collection: int, document: Document, chunks: Sequence[Chunk], vectors) -> None:
         from psycopg.types.json import Jsonb
 
-        conn.execute("DELETE FROM rag_documents WHERE collection = %s AND source = %s", (collection, document.source))
+        _delete(conn, collection, source=document.source)
         doc_row = conn.execute(
             "INSERT INTO rag_documents (collection, source, doc_id, title, date, pages, sections, chunks) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
@@ -246,13 +267,14 @@ class PostgresStore:
             for c, vector in zip(chunks, vectors):
                 copy.write_row((collection, doc_row, c.id, c.start, c.end, c.text, Jsonb([list(p) for p in c.pages]),
                                 Jsonb([list(s) for s in c.sections]), vector))
+        _count_terms(conn, collection, doc_row, +1)
 
     @staticmethod
     def _copy(conn, collection: int, document: Document, source_row: int) -> None:
         """`document` has the content of stored document `source_row`: copy its chunks under the new path."""
         from psycopg.types.json import Jsonb
 
-        conn.execute("DELETE FROM rag_documents WHERE collection = %s AND source = %s", (collection, document.source))
+        _delete(conn, collection, source=document.source)
         row = conn.execute(
             "INSERT INTO rag_documents (collection, source, doc_id, title, date, pages, sections, chunks) "
             "SELECT collection, %s, doc_id, %s, %s, %s, %s, chunks FROM rag_documents WHERE id = %s RETURNING id",
@@ -261,6 +283,7 @@ class PostgresStore:
         conn.execute("INSERT INTO rag_chunks (collection, document, chunk_id, start, \"end\", text, pages, sections, "
                       "embedding) SELECT collection, %s, chunk_id, start, \"end\", text, pages, sections, embedding "
                       "FROM rag_chunks WHERE document = %s ORDER BY id", (row, source_row))
+        _count_terms(conn, collection, row, +1)
 
     @contextmanager
     def _writer_lock(self, conn) -> Iterator[None]:
@@ -295,6 +318,33 @@ class PostgresStore:
                 (self.collection, spec.embedder, spec.dimension, spec.chunk_tokens, spec.chunk_overlap)).fetchone()[0]
             create_hnsw(conn, collection, spec.dimension)
             return collection
+
+
+def _delete(conn, collection: int, *, source: str | None = None, row: int | None = None) -> None:
+    """Remove one document (by path or row) with its chunks and their part of the BM25 counts."""
+    found = conn.execute("SELECT id FROM rag_documents WHERE collection = %s AND (source = %s OR id = %s)",
+                         (collection, source, row)).fetchone()
+    if found is None:
+        return
+    _count_terms(conn, collection, found[0], -1)
+    conn.execute("DELETE FROM rag_documents WHERE id = %s", (found[0],))
+
+
+def _count_terms(conn, collection: int, document: int | None, sign: int) -> None:
+    """Add (`sign` 1) or take away (-1) a document's chunks in the BM25 counts; all chunks when `document` is None."""
+    where = "c.collection = %(col)s" + ("" if document is None else " AND c.document = %(doc)s")
+    args = {"col": collection, "doc": document, "sign": sign}
+    conn.execute(f"INSERT INTO rag_terms (collection, term, df) SELECT %(col)s, u.lexeme, %(sign)s * count(*) "
+                 f"FROM rag_chunks c, unnest(c.tsv) u WHERE {where} GROUP BY u.lexeme "
+                 "ON CONFLICT (collection, term) DO UPDATE SET df = rag_terms.df + excluded.df", args)
+    conn.execute(f"UPDATE rag_collections SET chunks = chunks + %(sign)s * t.n, lexemes = lexemes + %(sign)s * t.l "
+                 f"FROM (SELECT count(*) AS n, coalesce(sum(length(c.tsv)), 0) AS l FROM rag_chunks c WHERE {where}) t "
+                 "WHERE id = %(col)s", args)
+
+
+def count_all_terms(conn, collection: int) -> None:
+    """The BM25 counts of a collection loaded in bulk (bench/store.py), in one pass."""
+    _count_terms(conn, collection, None, +1)
 
 
 def create_hnsw(conn, collection: int, dimension: int) -> None:
@@ -406,23 +456,44 @@ class _Chunks(Sequence):
 
 
 class _Keywords:
-    """PostgreSQL full-text search over the chunk texts, ranked by `ts_rank_cd`."""
+    """BM25 in PostgreSQL: candidates from the GIN index over the `tsvector`s, scored with `rag_terms`' IDF."""
 
     def __init__(self, index: PostgresIndex) -> None:
         self._index = index
 
     def search(self, query: str, k: int) -> list[int]:
         """Row ids of the best `k` chunks that share a word with `query`, best first."""
-        words = re.findall(r"\w+", query)
-        if not words:
+        if not re.search(r"\w", query):
             return []
         # A question's words rarely all appear in one chunk: any of them matches, as in BM25.
         with self._index.store.connection() as conn:
-            rows = conn.execute(
-                "SELECT c.id FROM rag_chunks c, websearch_to_tsquery('english', %s) AS query "
-                "WHERE c.collection = %s AND c.tsv @@ query ORDER BY ts_rank_cd(c.tsv, query) DESC, c.id LIMIT %s",
-                (" or ".join(words), self._index._collection, k)).fetchall()
+            rows = conn.execute(_BM25, {"text": query, "col": self._index._collection, "k": k, "k1": BM25_K1,
+                                        "b": BM25_B, "common": COMMON_TERM, "common_min": COMMON_MIN}).fetchall()
         return [int(r[0]) for r in rows]
+
+
+# Lucene's BM25: idf = ln(1 + (n - df + 0.5) / (df + 0.5)); tf saturates with k1, length (distinct
+# terms, as `length(tsvector)` counts) is normalised by b against the collection's mean. Every
+# chunk holding a query term is scored, so terms in more than `COMMON_TERM` of a big collection
+# (at least `COMMON_MIN` chunks) pick no candidates: they weigh least, and at 200k synthetic
+# chunks "minister" alone made a query score most of the table for 18 s (bench/store.py).
+_BM25 = """
+WITH query AS (SELECT tsvector_to_array(to_tsvector('english', %(text)s)) AS terms),
+     stats AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(lexemes::float8 / greatest(chunks, 1), 1) AS avgdl
+               FROM rag_collections WHERE id = %(col)s),
+     idf AS (SELECT t.term, t.df, ln(1 + (stats.n - t.df + 0.5) / (t.df + 0.5)) AS w
+             FROM rag_terms t, stats, query WHERE t.collection = %(col)s AND t.term = ANY(query.terms) AND t.df > 0),
+     picked AS (SELECT to_tsquery('simple', string_agg(quote_literal(idf.term), ' | ')) AS q FROM idf, stats
+                WHERE idf.df <= greatest(%(common_min)s, %(common)s * stats.n))
+SELECT c.id FROM rag_chunks c, picked, stats,
+     LATERAL (SELECT sum(idf.w * cardinality(u.positions) * (%(k1)s + 1)
+                         / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / stats.avgdl))) AS score
+              FROM unnest(c.tsv) u JOIN idf ON idf.term = u.lexeme) s
+WHERE c.collection = %(col)s AND picked.q IS NOT NULL AND c.tsv @@ picked.q AND s.score > 0
+ORDER BY s.score DESC, c.id LIMIT %(k)s
+"""
+COMMON_TERM = 0.05
+COMMON_MIN = 10_000
 
 
 def _configure(conn) -> None:
