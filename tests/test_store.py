@@ -157,3 +157,18 @@ def test_the_store_flag_reaches_the_pipeline(tmp_path, monkeypatch, capsys):
         main()
     err = capsys.readouterr().err
     assert exited.value.code == 1 and f"no index at {tmp_path / 'elsewhere'}" in err
+
+
+def test_a_store_url_never_shows_its_password():
+    from rag.settings import Settings
+
+    settings = Settings().with_updates(store="postgresql://team:hunter2@db.internal/rag")
+    shown = [str(settings.store), f"{settings.store}", repr(settings), json_of(settings)]
+    assert all("hunter2" not in text for text in shown) and "team:***@db.internal" in shown[0]
+    assert open_store(settings.store).url == "postgresql://team:hunter2@db.internal/rag"
+
+
+def json_of(settings) -> str:
+    import json
+
+    return json.dumps({k: str(v) for k, v in vars(settings).items()})

@@ -84,6 +84,8 @@ def open_store(setting: str | Path, collection: str = "default") -> Store:
     """The store a setting names: a `postgresql://` URL, else a folder."""
     from .postgres import PostgresStore, is_url
 
-    if is_url(str(setting)):
-        return PostgresStore(str(setting), collection)
-    return FolderStore(Path(setting).expanduser())
+    # str.__str__: the whole setting, with its password, where a Location prints without it.
+    raw = str.__str__(setting) if isinstance(setting, str) else str(setting)
+    if is_url(raw):
+        return PostgresStore(raw, collection)
+    return FolderStore(Path(raw).expanduser())

@@ -22,9 +22,9 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import IndexStateError, StoreError
+from ..settings import redact_url
 from ..types import Chunk, Document
 from .folder import IndexSpec
 from .indexing import SyncResult
@@ -84,11 +84,7 @@ def is_url(setting: str) -> bool:
 
 def redact(url: str) -> str:
     """The URL without its password, fit for messages and logs."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    return redact_url(str.__str__(url))
 
 
 def connect_error(url: str, exc: Exception) -> StoreError:
