@@ -72,11 +72,22 @@ def update_index(store: "Store | Path", paths: Iterable[str | Path], embedder: E
         raise InputError("no readable documents in " + ", ".join(map(str, paths))
                          + "; give PDF, HTML, Word, Markdown or UTF-8 text files (the warnings above say why each was skipped)")
     log.info("loaded %d documents (%d files skipped)", len(documents), len(skipped))
-    result = store.sync(
-        documents, spec, rebuild=rebuild,
-        chunk=lambda fresh: chunk_documents(fresh, count_tokens=embedder.count_tokens,
-                                            chunk_tokens=spec.chunk_tokens, chunk_overlap=spec.chunk_overlap),
-        embed=lambda chunks: _embed(embedder, chunks, progress))
+    counts = {"total": 0, "done": 0}
+
+    def chunk(fresh: list[Document]) -> list[Chunk]:
+        chunks = chunk_documents(fresh, count_tokens=embedder.count_tokens, chunk_tokens=spec.chunk_tokens,
+                                 chunk_overlap=spec.chunk_overlap)
+        counts["total"] = len(chunks)
+        return chunks
+
+    def embed(chunks: list[Chunk]) -> "np.ndarray":
+        # A store may embed in several calls (PostgreSQL: a group of documents at a time); progress counts them all.
+        step = None if progress is None else (lambda done, _: progress(counts["done"] + done, counts["total"]))
+        vectors = _embed(embedder, chunks, step)
+        counts["done"] += len(chunks)
+        return vectors
+
+    result = store.sync(documents, spec, rebuild=rebuild, chunk=chunk, embed=embed)
     report = IndexReport(index_dir=store.location, documents=len(documents), chunks=result.chunks,
                          skipped=tuple(skipped), seconds=time.perf_counter() - started,
                          changed=result.changed, embedded=result.embedded, dropped=result.dropped)

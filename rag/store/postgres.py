@@ -73,6 +73,8 @@ BM25_K1 = 1.5
 BM25_B = 0.75
 # HNSW's candidate list per query: recall@10 >= .95 at 1M clustered vectors (bench/store.py).
 EF_SEARCH = 100
+# Chunks embedded before their documents are written: a batch big enough to keep the embedder busy.
+_EMBED_GROUP = 256
 _MIGRATION_LOCK = 0x7261_6700  # "rag" in the advisory-lock key space
 _COLUMNS = "c.id, c.chunk_id, d.doc_id, d.source, d.title, d.date, c.start, c.\"end\", c.text, c.pages, c.sections"
 _COPY_TYPES = ["int4", "int8", "text", "int4", "int4", "text", "jsonb", "jsonb", "vector"]
@@ -233,19 +235,27 @@ class PostgresStore:
 
     def _write_embedded(self, conn, collection: int, documents: Sequence[Document], chunks: Sequence[Chunk],
                         embed: Callable[[list[Chunk]], "np.ndarray"]) -> None:
-        """Embed `chunks` in order and commit each document as soon as all of its vectors are in hand."""
-        import numpy as np
+        """Embed `chunks` a group of documents at a time, committing each document once its vectors are in hand.
 
+        A killed indexer so loses at most one group's embedding, and the next run starts after
+        the documents already committed.
+        """
         by_doc: dict[str, list[Chunk]] = {}
         for c in chunks:
             by_doc.setdefault(c.doc_id, []).append(c)
-        vectors = embed(list(chunks)) if chunks else np.empty((0, 0), dtype=np.float32)
-        row = 0
-        for document in documents:
-            mine = by_doc.get(document.id, [])
-            with conn.transaction():
-                self._replace(conn, collection, document, mine, vectors[row:row + len(mine)])
-            row += len(mine)
+        group: list[Document] = []
+        for number, document in enumerate(documents, 1):
+            group.append(document)
+            if sum(len(by_doc.get(d.id, ())) for d in group) >= _EMBED_GROUP or number == len(documents):
+                mine = [c for d in group for c in by_doc.get(d.id, ())]
+                vectors = embed(mine) if mine else []
+                row = 0
+                for done in group:
+                    count = len(by_doc.get(done.id, ()))
+                    with conn.transaction():
+                        self._replace(conn, collection, done, by_doc.get(done.id, []), vectors[row:row + count])
+                    row += count
+                group = []
 
     @staticmethod
     def _replace(conn, collection: int, document: Document, chunks: Sequence[Chunk], vectors) -> None:
