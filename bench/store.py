@@ -206,7 +206,7 @@ def scale(count: int, url: str, scratch: Path) -> dict:
     return record
 
 
-def replicas(url: str, scratch: Path, questions: int = 24) -> dict:
+def replicas(url: str, scratch: Path, questions: int = 12) -> dict:
     """Answers/s from 1 and 2 `rag serve` (SmolLM2) over one PostgreSQL, two clients per server."""
     import httpx
 

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from ..types import Chunk, Document
     from .indexing import SyncResult
 
-__all__ = ["FolderStore", "Index", "IndexSpec", "Store", "open_store"]
+__all__ = ["FolderStore", "Index", "IndexSpec", "Keywords", "Store", "open_store"]
+
+
+class Keywords(Protocol):
+    """Keyword search (BM25): bm25s beside a folder, SQL over `tsvector`s in PostgreSQL."""
+
+    def search(self, query: str, k: int) -> list[int]: ...  # keys of the best chunks sharing a word with `query`
 
 
 class Index(Protocol):
@@ -33,7 +39,7 @@ class Index(Protocol):
     def documents(self) -> int: ...
 
     @property
-    def keywords(self): ...  # `.search(query, k)`: keys of the best chunks sharing a word with `query`
+    def keywords(self) -> Keywords: ...
 
     def search(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]: ...
 
