@@ -5,7 +5,7 @@
 The reader decodes greedily, so a question whose retrieved passages (top_k chunks, in order)
 are the same on both stores gets the same answer on both: the eval figures can differ only on
 the questions counted as differing here. Each corpus is indexed with MiniLM into a FAISS folder
-and a PostgreSQL collection (pgserver's, or RAG_BENCH_POSTGRES_URL).
+and a PostgreSQL collection (pgserver's, or BENCH_POSTGRES_URL).
 """
 
 from __future__ import annotations

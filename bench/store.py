@@ -10,7 +10,7 @@ into rag's own tables (the GIN keyword index kept up during the load, as `rag in
 the BM25 term counts taken after it),
 then the HNSW index (m 16, ef_construction 64) built over the loaded rows, timed apart; queries
 one at a time over a pooled connection at several ef_search, recall@10 against exact search.
-PostgreSQL is pgserver's (RAG_BENCH_POSTGRES_URL names another server). Memory: the resident
+PostgreSQL is pgserver's (BENCH_POSTGRES_URL names another server). Memory: the resident
 size of a `rag serve` over each store after its first answer. On two shared cores the replica
 figures show that two servers share one store correctly, more than any speed-up.
 """
@@ -39,9 +39,9 @@ READER = "smollm2-135m"
 
 
 def postgres_url(folder: Path) -> str:
-    """RAG_BENCH_POSTGRES_URL, else a pgserver over `folder` (left running for the serve step)."""
-    if os.environ.get("RAG_BENCH_POSTGRES_URL"):
-        return os.environ["RAG_BENCH_POSTGRES_URL"]
+    """BENCH_POSTGRES_URL, else a pgserver over `folder` (left running for the serve step)."""
+    if os.environ.get("BENCH_POSTGRES_URL"):
+        return os.environ["BENCH_POSTGRES_URL"]
     import pgserver
 
     return pgserver.get_server(folder, cleanup_mode="stop").get_uri().replace("postgres:@", "postgres@")
