@@ -98,8 +98,10 @@ def measure_faiss(vectors, queries, truth, chunks, folder: Path) -> dict:
 def measure_postgres(url: str, collection: str, vectors, queries, truth, chunks) -> dict:
     from psycopg.types.json import Jsonb
 
-    from rag.store import postgres
-    from rag.store.postgres import PostgresIndex, PostgresStore, count_all_terms, create_hnsw
+    from rag.store import pg_search, postgres
+    from rag.store.pg_schema import create_hnsw
+    from rag.store.pg_search import PostgresIndex
+    from rag.store.postgres import PostgresStore, count_all_terms
 
     store = PostgresStore(url, collection)
     with store.connection() as conn:
@@ -133,7 +135,7 @@ def measure_postgres(url: str, collection: str, vectors, queries, truth, chunks)
     rows_to_position = _positions(store, collection_id)
     sweep = []
     for ef in EF_SEARCH:
-        postgres.EF_SEARCH = ef
+        pg_search.EF_SEARCH = ef
         index.search(queries[0], K)
         latencies, found = [], []
         for query in queries:

@@ -22,7 +22,8 @@ from rag.documents import load_documents
 from rag.errors import IndexStateError, StoreError
 from rag.store import IndexSpec
 from rag.store.indexing import update_index
-from rag.store.postgres import SCHEMA_VERSION, PostgresStore
+from rag.store.pg_schema import SCHEMA_VERSION
+from rag.store.postgres import PostgresStore
 
 SPEC = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, chunk_tokens=128, chunk_overlap=24)
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +230,7 @@ def test_a_missing_index_in_postgres_says_how_to_make_one(pg_url):
 
 
 def test_a_version_1_schema_is_migrated_and_its_keyword_counts_backfilled(pg_url, seeds):
-    from rag.store import postgres
+    from rag.store import pg_schema as postgres
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")

@@ -28,55 +28,16 @@ from ..settings import redact_url
 from ..types import Chunk, Document
 from .folder import IndexSpec
 from .indexing import SyncResult
+from .pg_schema import create_hnsw, migrate
+from .pg_search import PostgresIndex
 
 if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
 
-# Each migration takes the schema from version n to n + 1; a new one is appended, never edited.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        "CREATE TABLE rag_collections (id serial PRIMARY KEY, name text UNIQUE NOT NULL, embedder text NOT NULL,"
-        " dimension int NOT NULL, chunk_tokens int NOT NULL, chunk_overlap int NOT NULL,"
-        " created timestamptz NOT NULL DEFAULT now())",
-        "CREATE TABLE rag_documents (id bigserial PRIMARY KEY,"
-        " collection int NOT NULL REFERENCES rag_collections ON DELETE CASCADE, source text NOT NULL,"
-        " doc_id text NOT NULL, title text NOT NULL, date date, pages jsonb NOT NULL, sections jsonb NOT NULL,"
-        " chunks int NOT NULL, UNIQUE (collection, source))",
-        "CREATE INDEX rag_documents_doc_id ON rag_documents (collection, doc_id)",
-        "CREATE TABLE rag_chunks (id bigserial PRIMARY KEY, collection int NOT NULL,"
-        " document bigint NOT NULL REFERENCES rag_documents ON DELETE CASCADE, chunk_id text NOT NULL,"
-        " start int NOT NULL, \"end\" int NOT NULL, text text NOT NULL, pages jsonb NOT NULL,"
-        " sections jsonb NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,"
-        " embedding vector NOT NULL)",
-        "CREATE INDEX rag_chunks_document ON rag_chunks (document)",
-        "CREATE INDEX rag_chunks_tsv ON rag_chunks USING gin (tsv)",
-    ),
-    # 2: BM25 over the tsvectors: each term's document frequency and each collection's sizes,
-    # kept up in the transaction that writes the chunks (ts_rank_cd has no IDF; bench/keywords.py).
-    (
-        "ALTER TABLE rag_collections ADD COLUMN chunks bigint NOT NULL DEFAULT 0,"
-        " ADD COLUMN lexemes bigint NOT NULL DEFAULT 0",
-        "CREATE TABLE rag_terms (collection int NOT NULL REFERENCES rag_collections ON DELETE CASCADE,"
-        " term text NOT NULL, df bigint NOT NULL, PRIMARY KEY (collection, term))",
-        "INSERT INTO rag_terms SELECT c.collection, u.lexeme, count(*) FROM rag_chunks c, unnest(c.tsv) u"
-        " GROUP BY c.collection, u.lexeme",
-        "UPDATE rag_collections s SET chunks = t.chunks, lexemes = t.lexemes FROM (SELECT collection,"
-        " count(*) AS chunks, sum(length(tsv)) AS lexemes FROM rag_chunks GROUP BY collection) t"
-        " WHERE t.collection = s.id",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-# BM25's parameters as bm25s uses them (Lucene's variant): term saturation and length normalisation.
-BM25_K1 = 1.5
-BM25_B = 0.75
-# HNSW's candidate list per query: recall@10 >= .95 at 1M clustered vectors (bench/store.py).
-EF_SEARCH = 100
 # Chunks embedded before their documents are written: a batch big enough to keep the embedder busy.
 _EMBED_GROUP = 256
-_MIGRATION_LOCK = 0x7261_6700  # "rag" in the advisory-lock key space
-_COLUMNS = "c.id, c.chunk_id, d.doc_id, d.source, d.title, d.date, c.start, c.\"end\", c.text, c.pages, c.sections"
 _COPY_TYPES = ["int4", "int8", "text", "int4", "int4", "text", "jsonb", "jsonb", "vector"]
 
 
@@ -353,172 +314,10 @@ def count_all_terms(conn, collection: int) -> None:
     _count_terms(conn, collection, None, +1)
 
 
-def create_hnsw(conn, collection: int, dimension: int) -> None:
-    """The collection's HNSW index: its rows only, its vectors cast to its dimension (pgvector needs one)."""
-    conn.execute(f"CREATE INDEX IF NOT EXISTS rag_chunks_hnsw_{int(collection)} ON rag_chunks USING hnsw "
-                 f"((embedding::vector({int(dimension)})) vector_cosine_ops) WHERE collection = {int(collection)}")
-
-
-def migrate(conn, url: str) -> None:
-    """Bring the schema to `SCHEMA_VERSION`, one writer at a time; pgvector first."""
-    import psycopg
-
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
-            try:
-                with conn.transaction():
-                    conn.execute("CREATE EXTENSION vector")
-            except psycopg.Error as exc:
-                raise StoreError(f"PostgreSQL at {redact(url)} has no pgvector extension and rag cannot create it "
-                                 f"({str(exc).strip().splitlines()[0]}): install pgvector on the server and run "
-                                 "`CREATE EXTENSION vector;` in the database as its owner") from None
-        conn.execute("CREATE TABLE IF NOT EXISTS rag_schema (version int NOT NULL)")
-        row = conn.execute("SELECT version FROM rag_schema").fetchone()
-        version = row[0] if row else 0
-        if row is None:
-            conn.execute("INSERT INTO rag_schema VALUES (0)")
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"the rag schema in {redact(url)} is version {version}, newer than this rag "
-                             f"({SCHEMA_VERSION}): upgrade rag")
-        for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number]:
-                conn.execute(statement)
-            log.info("rag schema migrated to version %d", number + 1)
-        conn.execute("UPDATE rag_schema SET version = %s", (SCHEMA_VERSION,))
-    from pgvector.psycopg import register_vector
-
-    register_vector(conn)
-
-
-class PostgresIndex:
-    """A collection open for search: the same surface as the FAISS `VectorIndex`, keyed by chunk row id."""
-
-    def __init__(self, store: PostgresStore, collection: int, spec: IndexSpec) -> None:
-        self.store = store
-        self.spec = spec
-        self._collection = collection
-        self.chunks = _Chunks(self)
-        self.keywords = _Keywords(self)
-
-    @property
-    def documents(self) -> int:
-        with self.store.connection() as conn:
-            return conn.execute("SELECT count(*) FROM rag_documents WHERE collection = %s",
-                                (self._collection,)).fetchone()[0]
-
-    def search(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]:
-        """Row ids of the `k` nearest chunks with their cosine, best first (HNSW, approximate)."""
-        from psycopg import sql
-
-        dim, col = sql.Literal(self.spec.dimension), sql.Literal(self._collection)
-        # Literals, not parameters: the planner must see the collection to pick its partial index.
-        statement = sql.SQL("SELECT id, 1 - (embedding::vector({dim}) <=> %(q)s::vector({dim})) FROM rag_chunks "
-                            "WHERE collection = {col} ORDER BY embedding::vector({dim}) <=> %(q)s::vector({dim}) "
-                            "LIMIT %(k)s").format(dim=dim, col=col)
-        with self.store.connection() as conn, conn.transaction():
-            conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(EF_SEARCH, k))))
-            return [(int(i), float(s)) for i, s in conn.execute(statement, {"q": _vector(query), "k": k})]
-
-    def similarity(self, query: "np.ndarray", key: int) -> float:
-        with self.store.connection() as conn:
-            row = conn.execute("SELECT 1 - (embedding <=> %s) FROM rag_chunks WHERE id = %s",
-                               (_vector(query), key)).fetchone()
-        return float(row[0]) if row else 0.0
-
-    def list_documents(self) -> list[dict]:
-        with self.store.connection() as conn:
-            rows = conn.execute("SELECT doc_id, source, title, date, chunks FROM rag_documents WHERE collection = %s "
-                                "ORDER BY source", (self._collection,)).fetchall()
-        return [{"doc_id": d, "source": s, "title": t, "date": date.isoformat() if date else None, "chunks": n}
-                for d, s, t, date, n in rows]
-
-
-class _Chunks(Sequence):
-    """The collection's chunks: `[row id]` reads one; iteration streams all of them in document order."""
-
-    def __init__(self, index: PostgresIndex) -> None:
-        self._index = index
-
-    def __len__(self) -> int:
-        with self._index.store.connection() as conn:
-            return conn.execute("SELECT count(*) FROM rag_chunks WHERE collection = %s",
-                                (self._index._collection,)).fetchone()[0]
-
-    def __getitem__(self, key: int) -> Chunk:
-        with self._index.store.connection() as conn:
-            row = conn.execute(f"SELECT {_COLUMNS} FROM rag_chunks c JOIN rag_documents d ON d.id = c.document "
-                               "WHERE c.id = %s AND c.collection = %s", (key, self._index._collection)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        return _chunk(row)
-
-    def __iter__(self) -> Iterator[Chunk]:
-        with self._index.store.connection() as conn:
-            for row in conn.cursor().stream(f"SELECT {_COLUMNS} FROM rag_chunks c JOIN rag_documents d "
-                                            "ON d.id = c.document WHERE c.collection = %s ORDER BY d.source, c.id",
-                                            (self._index._collection,)):
-                yield _chunk(row)
-
-
-class _Keywords:
-    """BM25 in PostgreSQL: candidates from the GIN index over the `tsvector`s, scored with `rag_terms`' IDF."""
-
-    def __init__(self, index: PostgresIndex) -> None:
-        self._index = index
-
-    def search(self, query: str, k: int) -> list[int]:
-        """Row ids of the best `k` chunks that share a word with `query`, best first."""
-        if not re.search(r"\w", query):
-            return []
-        # A question's words rarely all appear in one chunk: any of them matches, as in BM25.
-        with self._index.store.connection() as conn:
-            rows = conn.execute(_BM25, {"text": query, "col": self._index._collection, "k": k, "k1": BM25_K1,
-                                        "b": BM25_B, "common": COMMON_TERM, "common_min": COMMON_MIN}).fetchall()
-        return [int(r[0]) for r in rows]
-
-
-# Lucene's BM25: idf = ln(1 + (n - df + 0.5) / (df + 0.5)); tf saturates with k1, length (distinct
-# terms, as `length(tsvector)` counts) is normalised by b against the collection's mean. Every
-# chunk holding a query term is scored, so terms in more than `COMMON_TERM` of a big collection
-# (at least `COMMON_MIN` chunks) pick no candidates: they weigh least, and at 200k synthetic
-# chunks "minister" alone made a query score most of the table for 18 s (bench/store.py).
-_BM25 = """
-WITH query AS (SELECT tsvector_to_array(to_tsvector('english', %(text)s)) AS terms),
-     stats AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(lexemes::float8 / greatest(chunks, 1), 1) AS avgdl
-               FROM rag_collections WHERE id = %(col)s),
-     idf AS (SELECT t.term, t.df, ln(1 + (stats.n - t.df + 0.5) / (t.df + 0.5)) AS w
-             FROM rag_terms t, stats, query WHERE t.collection = %(col)s AND t.term = ANY(query.terms) AND t.df > 0),
-     picked AS (SELECT to_tsquery('simple', string_agg(quote_literal(idf.term), ' | ')) AS q FROM idf, stats
-                WHERE idf.df <= greatest(%(common_min)s, %(common)s * stats.n))
-SELECT c.id FROM rag_chunks c, picked, stats,
-     LATERAL (SELECT sum(idf.w * cardinality(u.positions) * (%(k1)s + 1)
-                         / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / stats.avgdl))) AS score
-              FROM unnest(c.tsv) u JOIN idf ON idf.term = u.lexeme) s
-WHERE c.collection = %(col)s AND picked.q IS NOT NULL AND c.tsv @@ picked.q AND s.score > 0
-ORDER BY s.score DESC, c.id LIMIT %(k)s
-"""
-COMMON_TERM = 0.05
-COMMON_MIN = 10_000
-
-
 def _configure(conn) -> None:
     from pgvector.psycopg import register_vector
 
     register_vector(conn)
-
-
-def _vector(query: "np.ndarray"):
-    import numpy as np
-    from pgvector import Vector
-
-    return Vector(np.asarray(query, dtype=np.float32).ravel())
-
-
-def _chunk(row) -> Chunk:
-    key, chunk_id, doc_id, source, title, date, start, end, text, pages, sections = row
-    return Chunk(id=chunk_id, doc_id=doc_id, source=source, title=title, date=date, start=start, end=end, text=text,
-                 pages=tuple(tuple(p) for p in pages), sections=tuple(tuple(s) for s in sections))
 
 
 def _lock_key(collection: str) -> int:
