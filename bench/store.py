@@ -273,7 +273,7 @@ def section(record: dict) -> str:
     if "replicas" in record:
         lines += ["\n" + table(["`rag serve` replicas over one PostgreSQL (SmolLM2)", "answered", "seconds",
                                 "answers/s"],
-                               [[n, f"{r['ok']}/{r['questions']}", f"{r['seconds']:.0f}", f"{r['answers_per_s']:.2f}"]
+                               [[n, f"{r['ok']}/{r['questions']}", f"{r['seconds']:.0f}", f"{r['answers_per_s']:.3f}"]
                                 for n, r in record["replicas"].items()]),
                   "\nTwo cores serve both replicas: the figure shows two servers answering from one store, "
                   "not a speed-up."]
