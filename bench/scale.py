@@ -1,6 +1,6 @@
 """Index scale: build time, search latency (p50, p99), recall@10 against flat, bytes per vector.
 
-Flat, IVF (the layout `rag.ann` picks, and an nprobe sweep) and HNSW at each size, on clustered
+Flat, IVF (the layout `rag.store.ann` picks, and an nprobe sweep) and HNSW at each size, on clustered
 synthetic vectors (bench/synthetic.py). Queries are searched one at a time, as a user asks.
 At one size (100k by default) it also times the whole retrieval step as `rag ask` runs it:
 MiniLM embeds the question, then the index and BM25 over synthetic texts are searched and fused.
@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from rag import ann
+from rag.store import ann
 
 from .measure import ROOT, load, p50, p99, table
 from .synthetic import ClusteredVectors, mean_pair_cosine, texts
@@ -127,7 +127,7 @@ def _retrieval_step(count: int, source: ClusteredVectors) -> str:
     from rag import retrieval
     from rag.embeddings import SentenceTransformerEmbedder
     from rag.evaluate import load_gold
-    from rag.index import IndexSpec, VectorIndex
+    from rag.store.folder import IndexSpec, VectorIndex
     from rag.types import Chunk
 
     embedder = SentenceTransformerEmbedder()

@@ -90,7 +90,7 @@ def _installed(names) -> list[str]:
 def build_synthetic(directory: Path, count: int) -> None:
     """A saved index of `count` synthetic chunks with MiniLM's spec, as `rag index` would write it."""
     from rag.embeddings import load_embedder
-    from rag.index import IndexSpec, VectorIndex
+    from rag.store.folder import IndexSpec, VectorIndex
     from rag.types import Chunk
 
     from .synthetic import ClusteredVectors, texts

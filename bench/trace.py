@@ -74,7 +74,7 @@ def _instrument() -> None:
             ("rag.embeddings.bert", "BertEmbedder", "_weights", "embedder"),
             ("rag.embeddings.bert", "BertEmbedder", "_tokenizer", "embedder"),
             ("rag.generation.llama", "LlamaCppGenerator", "_llama", "reader"),
-            ("rag.index", "VectorIndex", "open", "index open"),
+            ("rag.store.folder", "VectorIndex", "open", "index open"),
             ("rag.retrieval", "KeywordIndex", "_bm25", "index open")):
         try:
             target = getattr(__import__(module, fromlist=[cls]), cls)

@@ -30,7 +30,23 @@ def _common(command: Callable) -> Callable:
                                 "(http://host:port/v1[#model]).")(command)
     command = click.option("--index", "index_dir", metavar="DIR", type=click.Path(path_type=Path),
                            help="Index directory.")(command)
+    for flag, metavar, text in _STORE_OPTIONS:
+        command = click.option(flag, metavar=metavar, expose_value=False, callback=_remember, help=text)(command)
     return command
+
+
+# Passed to `RAG` through the click context, so no command's signature has to carry them.
+_STORE_OPTIONS = (
+    ("--store", "DIR|URL", "Where the index lives: a folder, or postgresql://user@host/db shared by a team "
+                           "(RAG_STORE).  [default: --index]"),
+    ("--collection", "NAME", "The collection in a PostgreSQL store (RAG_COLLECTION).  [default: default]"),
+)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    if value is not None:
+        ctx.meta.setdefault("rag.store", {})[param.name] = value
+    return value
 
 
 # Read by the libraries when they are imported: transformers, huggingface_hub, tqdm and bm25s.
@@ -61,7 +77,9 @@ def _rag(index_dir: Path | None, model: str | None, verbose: int, **overrides):
         handler.addFilter(lambda record: record.name == "rag" or record.name.startswith("rag."))
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING, handlers=[handler])
     log.setLevel(logging.INFO if verbose else logging.WARNING)
-    return RAG(index_dir=index_dir, model=model, **overrides)
+    context = click.get_current_context(silent=True)
+    stored = context.meta.get("rag.store", {}) if context else {}
+    return RAG(index_dir=index_dir, model=model, **stored, **overrides)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -210,8 +228,8 @@ def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: P
     results, failed = [], []
     for gold_set, asked in questions.items():
         # One embedder and one reader for every set; each set reads its own corpus's index.
-        runner = rag if index_dir else RAG(settings=rag.settings.with_updates(index_dir=evaluate.index_for(
-            gold_set.corpus, rag.settings.cache_dir)), embedder=rag.embedder, generator=rag.generator)
+        runner = rag if index_dir else RAG(settings=rag.settings.with_updates(**_set_store(rag.settings, gold_set)),
+                                           embedder=rag.embedder, generator=rag.generator)
         if index_dir:
             ensure_index(runner)
         else:
@@ -241,6 +259,16 @@ def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: P
         raise InputError("below the bar: " + "; ".join(failed))
 
 
+def _set_store(settings, gold_set) -> dict:
+    """Where one gold set's corpus is indexed: a collection of its own in PostgreSQL, else a cache folder."""
+    from . import evaluate
+    from .store.postgres import is_url
+
+    if is_url(settings.store):
+        return {"collection": f"{settings.collection}-{gold_set.name}"}
+    return {"store": "", "index_dir": evaluate.index_for(gold_set.corpus, settings.cache_dir)}
+
+
 def _parse_minimums(minimums: tuple[str, ...]) -> dict[str, float]:
     from .errors import InputError
     from .scoring import summarize
@@ -264,7 +292,7 @@ def check(index_dir: Path | None, model: str | None, verbose: int) -> None:
     """Check the index and the model file in full: every checksum, every record.
 
     Opening the index for a question hashes only the files that changed on disk since they were
-    last verified; this hashes everything. Exits 1 with what to do when something is damaged.
+    last verified; this hashes everything (in PostgreSQL: every document has all its chunks). Exits 1 with what to do when something is damaged.
     """
     import time
 
@@ -273,8 +301,8 @@ def check(index_dir: Path | None, model: str | None, verbose: int) -> None:
     rag = _rag(index_dir, model, verbose)
     started = time.perf_counter()
     store = rag.check()
-    click.echo(f"index {rag.settings.index_dir}: ok, {len(store.chunks)} chunks, every file matches its "
-               f"sha256 ({time.perf_counter() - started:.1f} s)")
+    click.echo(f"index {rag.backend.location}: ok, {len(store.chunks)} chunks, checked in full "
+               f"({time.perf_counter() - started:.1f} s)")
     started = time.perf_counter()
     status = check_model(rag.settings.model, cache_dir=rag.settings.cache_dir, models_dir=rag.settings.models_dir)
     click.echo(f"model {rag.settings.model}: {status} ({time.perf_counter() - started:.1f} s)")
@@ -303,8 +331,8 @@ def ensure_index(rag) -> None:
     if not corpus.exists():
         from .errors import IndexStateError
 
-        raise IndexStateError(f"no index at {rag.settings.index_dir}: run `rag index PATH` first")
-    click.echo(f"No index at {rag.settings.index_dir} yet: indexing {corpus} first.", err=True)
+        raise IndexStateError(f"no index at {rag.backend.location}: run `rag index PATH` first")
+    click.echo(f"No index at {rag.backend.location} yet: indexing {corpus} first.", err=True)
     report = _index_with_progress(rag, [corpus])
     click.echo(f"Indexed {report.documents} documents ({report.chunks} chunks) in {report.seconds:.1f} s.", err=True)
 

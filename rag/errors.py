@@ -19,3 +19,7 @@ class IndexStateError(RagError):
 
 class ModelError(RagError):
     """A model file is missing, corrupt or cannot be loaded."""
+
+
+class StoreError(RagError):
+    """The index's database cannot be reached, refuses the credentials or lacks pgvector."""

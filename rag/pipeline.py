@@ -23,9 +23,9 @@ from .answer.record import Record
 from .embeddings import Embedder, load_embedder
 from .errors import InputError
 from .generation import Generator, Message, open_reader
-from .index import IndexSpec, VectorIndex
-from .indexing import IndexReport, update_index
 from .settings import MAX_K, Settings
+from .store import Index, IndexSpec, Store, open_store
+from .store.indexing import IndexReport, update_index
 from .types import Answer, Hit
 
 
@@ -49,7 +49,8 @@ class RAG:
         self._generator = generator
         self._readers: dict[tuple, Generator] = {}
         self._checker: Generator | None = None
-        self._index: VectorIndex | None = None
+        self._index: Index | None = None
+        self._store: Store | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -92,11 +93,18 @@ class RAG:
         return self._readers[key]
 
     @property
-    def store(self) -> VectorIndex:
+    def store(self) -> Index:
         """The open index; raises `IndexStateError` when there is none or it does not match."""
         if self._index is None:
-            self._index = VectorIndex.open(self.settings.index_dir, self._spec())
+            self._index = self.backend.open(self._spec())
         return self._index
+
+    @property
+    def backend(self) -> Store:
+        """Where the index lives: the `store` setting (a folder, or a PostgreSQL URL), else `index_dir`."""
+        if self._store is None:
+            self._store = open_store(self.settings.store or self.settings.index_dir, self.settings.collection)
+        return self._store
 
     def warm_up(self) -> None:
         """Load the index and both models now, so the first question is not slowed by it.
@@ -124,13 +132,13 @@ class RAG:
         if failures:
             raise failures[0]
 
-    def check(self) -> VectorIndex:
+    def check(self) -> Index:
         """The index opened with every file hashed and every record parsed, whatever the stamps say."""
-        self._index = VectorIndex.open(self.settings.index_dir, self._spec(), full=True)
+        self._index = self.backend.open(self._spec(), full=True)
         return self._index
 
     def has_index(self) -> bool:
-        return (self.settings.index_dir / "CURRENT").is_file()
+        return self.backend.exists()
 
     def index(self, paths: Iterable[str | Path], *, rebuild: bool = False,
               progress: Callable[[int, int], None] | None = None) -> IndexReport:
@@ -139,7 +147,7 @@ class RAG:
         The index then mirrors `paths`: documents not under them are dropped. The new index is
         swapped in atomically, so an interrupted run leaves the previous one whole.
         """
-        self._index, report = update_index(self.settings.index_dir, paths, self.embedder, self._spec(),
+        self._index, report = update_index(self.backend, paths, self.embedder, self._spec(),
                                            rebuild=rebuild, progress=progress)
         return report
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .index import VectorIndex
-from .keywords import KeywordIndex
+from .store import Index, Keywords
 from .types import Hit
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) ->
     return sorted(scores, key=lambda item: (-scores[item], item))
 
 
-def search(store: VectorIndex, keywords: KeywordIndex | None, query: str, vector: "np.ndarray", k: int) -> list[Hit]:
+def search(store: Index, keywords: Keywords | None, query: str, vector: "np.ndarray", k: int) -> list[Hit]:
     """The best `k` chunks for `query`, then BM25's best `KEYWORD_TOP` if fusion left them out.
 
     With `keywords` None, the dense ranking alone.

@@ -50,11 +50,38 @@ class Secret(str):
         return str.__str__(self)
 
 
+class Location(str):
+    """Where the index lives: a folder or a database URL, printed, logged and hashed without its password."""
+
+    def __str__(self) -> str:
+        return redact_url(str.__str__(self))
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731 - f-strings call __format__
+
+    def __repr__(self) -> str:
+        return f"Location({str(self)!r})"
+
+
+def redact_url(url: str) -> str:
+    """`url` with its password, if any, shown as ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rpartition('@')[2]}"))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the pipeline, with defaults that work on a 2-core laptop."""
 
     index_dir: Path = _doc("Where the index lives.", default_factory=lambda: _data_home() / "index")
+    store: Location = _doc("Where the index lives when not index_dir: a folder, or a PostgreSQL URL "
+                      "(postgresql://user:password@host/db) shared by a team's `rag serve` processes.",
+                           default=Location(""))
+    collection: str = _doc("The collection in a PostgreSQL store: separate corpora in one database.",
+                           default="default")
     cache_dir: Path = _doc("Where assembled model files are kept.", default_factory=_cache_home)
     models_dir: Path = _doc("A folder searched for GGUF files by name.", default=PROJECT_DIR / "models")
     corpus: Path = _doc("What `ask`/`chat` index when no index exists yet.", default=PROJECT_DIR / "seeds")
@@ -191,6 +218,8 @@ def _coerce(name: str, value: Any) -> Any:
             return number
         if kind == "float":
             return float(value)
+        if kind == "Location":
+            return value if isinstance(value, Location) else Location(value)
         if kind == "Secret":
             return value if isinstance(value, Secret) else Secret(value)
         if kind == "tuple[Path, ...]":

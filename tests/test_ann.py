@@ -2,7 +2,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import ann
+from rag.store import ann
 
 
 def _clustered(count: int, *, seed: int, dimension: int = 64, topics: int = 200) -> np.ndarray:

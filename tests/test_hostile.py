@@ -14,15 +14,16 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator
 from rag import RAG
 from rag.errors import InputError
-from rag.index import IndexSpec
-from rag.indexing import update_index
+from rag.store.folder import IndexSpec
+from rag.store import FolderStore
+from rag.store.indexing import update_index
 
 SPEC = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, chunk_tokens=128, chunk_overlap=24)
 GOOD = "Russia and Ukraine held talks in Geneva about a peace plan in November 2025.\n"
 
 
 def _index(tmp_path, *paths):
-    return update_index(tmp_path / "index", paths, FakeEmbedder(), SPEC)
+    return update_index(FolderStore(tmp_path / "index"), paths, FakeEmbedder(), SPEC)
 
 
 def _reasons(report):

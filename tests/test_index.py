@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexStateError
-from rag.index import IndexSpec, VectorIndex
+from rag.store.folder import IndexSpec, VectorIndex
 from rag.types import Chunk
 
 SPEC = IndexSpec(embedder="fake", dimension=3, chunk_tokens=10, chunk_overlap=2)
@@ -68,7 +68,7 @@ def test_a_failed_save_leaves_the_previous_index(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("rag.index.os.replace", crash)
+    monkeypatch.setattr("rag.store.folder.os.replace", crash)
     with pytest.raises(OSError):
         _index().save(tmp_path)
     assert (tmp_path / "CURRENT").read_text() == live
@@ -213,13 +213,13 @@ def test_a_reader_that_races_a_writer_opens_the_new_generation(tmp_path, monkeyp
 
 
 def test_unchanged_files_are_not_hashed_again_but_changed_ones_are(tmp_path, monkeypatch):
-    import rag.stamps
+    import rag.store.stamps
 
-    monkeypatch.setattr(rag.stamps, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(rag.store.stamps, "SETTLE_SECONDS", 0.0)
     _index().save(tmp_path)
     hashed = []
-    real = rag.stamps.file_sha256
-    monkeypatch.setattr(rag.stamps, "file_sha256", lambda path: hashed.append(path.name) or real(path))
+    real = rag.store.stamps.file_sha256
+    monkeypatch.setattr(rag.store.stamps, "file_sha256", lambda path: hashed.append(path.name) or real(path))
     VectorIndex.open(tmp_path, SPEC)
     assert "vectors.faiss" in hashed and "chunks.jsonl" in hashed
     hashed.clear()
@@ -248,7 +248,7 @@ def test_a_file_changed_just_after_it_was_hashed_is_hashed_again(tmp_path):
 def test_the_full_check_hashes_what_a_stamp_vouches_for(tmp_path):
     _index().save(tmp_path)
     generation = tmp_path / (tmp_path / "CURRENT").read_text()
-    from rag.stamps import fingerprint
+    from rag.store.stamps import fingerprint
 
     # Damage the stamps cannot see (as a failing disk would): a stamp vouching for the wrong content.
     chunks = generation / "chunks.jsonl"
@@ -263,7 +263,7 @@ def test_the_full_check_hashes_what_a_stamp_vouches_for(tmp_path):
 
 
 def test_chunk_records_are_read_when_asked_for_and_bm25_is_saved(tmp_path):
-    from rag.index import ChunkTable
+    from rag.store.folder import ChunkTable
 
     _index().save(tmp_path)
     opened = VectorIndex.open(tmp_path, SPEC)

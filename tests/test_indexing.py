@@ -10,8 +10,9 @@ import pytest
 
 from fakes import FakeEmbedder
 from rag.errors import IndexStateError
-from rag.index import IndexSpec, VectorIndex
-from rag.indexing import update_index
+from rag.store.folder import IndexSpec, VectorIndex
+from rag.store import FolderStore
+from rag.store.indexing import update_index
 
 SPEC = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, chunk_tokens=128, chunk_overlap=24)
 
@@ -22,7 +23,7 @@ def corpus(tmp_path, seeds):
 
 
 def _run(directory, paths, embedder, spec=SPEC, **kwargs):
-    return update_index(directory, paths, embedder, spec, **kwargs)
+    return update_index(FolderStore(directory), paths, embedder, spec, **kwargs)
 
 
 def _embedded(embedder):

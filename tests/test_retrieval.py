@@ -1,7 +1,8 @@
 import numpy as np
 
-from rag.index import IndexSpec, VectorIndex
-from rag.retrieval import KeywordIndex, reciprocal_rank_fusion, search
+from rag.store.folder import IndexSpec, VectorIndex
+from rag.retrieval import reciprocal_rank_fusion, search
+from rag.store.keywords import KeywordIndex
 from rag.types import Chunk
 
 

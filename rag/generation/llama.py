@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import ModelError
-from ..stamps import Stamps
+from ..store.stamps import Stamps
 from . import state
 from .protocol import Generator, Message
 

@@ -22,7 +22,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..stamps import file_sha256
+from ..store.stamps import file_sha256
 
 log = logging.getLogger(__name__)
 

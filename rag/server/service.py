@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..conversation import follow_up_query
 from ..generation import is_remote
-from ..indexing import IndexReport
+from ..store.indexing import IndexReport
 from ..models import BUNDLED
 from ..pipeline import RAG
 from ..types import Answer
@@ -59,13 +59,7 @@ class Service:
 
     def documents(self) -> list[dict]:
         """One record per indexed document: its source, title, date and chunk count."""
-        found: dict[str, dict] = {}
-        for chunk in self.rag.store.chunks:
-            record = found.setdefault(chunk.doc_id, {
-                "doc_id": chunk.doc_id, "source": chunk.source, "title": chunk.title,
-                "date": chunk.date.isoformat() if chunk.date else None, "chunks": 0})
-            record["chunks"] += 1
-        return sorted(found.values(), key=lambda r: r["source"])
+        return self.rag.store.list_documents()
 
     def _rag_for(self, model: str | None) -> RAG:
         if not self.knows(model):

@@ -22,7 +22,7 @@ import pytest
 from fakes import FakeGenerator
 from rag import RAG
 from rag.documents import load_documents
-from rag.index import VectorIndex
+from rag.store.folder import VectorIndex
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 KILLS = 20

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from fakes import FakeEmbedder
-from rag.index import IndexSpec
-from rag.indexing import update_index
+from rag.store.folder import IndexSpec
+from rag.store import FolderStore
+from rag.store.indexing import update_index
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TESTS = Path(__file__).resolve().parents[1]
@@ -37,12 +38,13 @@ def test_a_50_mb_file_is_indexed_in_bounded_memory(tmp_path):
         sys.path.insert(0, {str(TESTS)!r})
         from pathlib import Path
         from fakes import FakeEmbedder
-        from rag.index import IndexSpec, VectorIndex
-        from rag.indexing import update_index
+        from rag.store.folder import IndexSpec, VectorIndex
+        from rag.store import FolderStore
+        from rag.store.indexing import update_index
 
         started = time.perf_counter()
         spec = IndexSpec(FakeEmbedder.name, FakeEmbedder.dimension, 128, 24)
-        index, report = update_index(Path({str(tmp_path / 'index')!r}), [{str(big.parent)!r}], FakeEmbedder(), spec)
+        index, report = update_index(FolderStore(Path({str(tmp_path / 'index')!r})), [{str(big.parent)!r}], FakeEmbedder(), spec)
         seconds = time.perf_counter() - started
         del index
         reopened = VectorIndex.open(Path({str(tmp_path / 'index')!r}), spec)
@@ -71,11 +73,11 @@ def test_ten_thousand_small_files_are_all_indexed(tmp_path):
         for item in range(100):
             (folder / f"{group:03d}" / f"{item:03d}.txt").write_text(f"Note {group}-{item}: the front moved near Kupiansk.\n")
     started = time.perf_counter()
-    index, report = update_index(tmp_path / "index", [folder], FakeEmbedder(), SPEC)
+    index, report = update_index(FolderStore(tmp_path / "index"), [folder], FakeEmbedder(), SPEC)
     took = time.perf_counter() - started
     assert (report.documents, report.chunks, report.skipped) == (10_000, 10_000, ())
     assert len({c.doc_id for c in index.chunks}) == 10_000
     print(f"10,000 files indexed in {took:.1f} s")  # shown with -s, for the closing note
     embedder = FakeEmbedder()
-    _, again = update_index(tmp_path / "index", [folder], embedder, SPEC)
+    _, again = update_index(FolderStore(tmp_path / "index"), [folder], embedder, SPEC)
     assert embedder.calls == [] and again.documents == 10_000

@@ -1,7 +1,7 @@
 """A FAISS index of chunk vectors, stored on disk with the chunk records and the settings that shaped it.
 
 Layout: `DIR/CURRENT` names the live generation `DIR/gen-*/`: vectors.faiss (the search index,
-of whatever kind `rag.ann` chose), vectors.npy (the raw vectors, kept so an update can reuse
+of whatever kind `rag.store.ann` chose), vectors.npy (the raw vectors, kept so an update can reuse
 them without assuming the FAISS index can give them back), chunks.jsonl with chunks.offsets.npy
 (where each record starts, so a record is read when it is needed, not all of them at open),
 keywords/ (the saved BM25 index) and meta.json with the settings, the counts and each file's
@@ -12,7 +12,7 @@ whole; generations a crash left behind are removed by the next save. One writer 
 
 Opening checks the counts and every file it reads against its sha256, so a damaged index is an
 error, never wrong answers. A file is hashed in full once; after that its verification stamp
-(rag.stamps, in the generation's verified.json) vouches for it while the file is unchanged on
+(rag.store.stamps, in the generation's verified.json) vouches for it while the file is unchanged on
 disk, so opening a big index reads only what a search touches (the FAISS lists are mapped, not
 loaded). `open(..., full=True)` (`rag check`) hashes every file and parses every record anyway.
 """
@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import ann
-from .errors import IndexStateError
+from ..errors import IndexStateError
 from .keywords import KeywordIndex
 from .stamps import Stamps
-from .types import Chunk
+from ..types import Chunk
 
 if TYPE_CHECKING:
     import numpy as np
@@ -96,6 +96,16 @@ class VectorIndex:
     @property
     def documents(self) -> int:
         return len({chunk.doc_id for chunk in self.chunks})
+
+    def list_documents(self) -> list[dict]:
+        """One record per indexed document: its source, title, date and chunk count, by source."""
+        found: dict[str, dict] = {}
+        for chunk in self.chunks:
+            record = found.setdefault(chunk.doc_id, {
+                "doc_id": chunk.doc_id, "source": chunk.source, "title": chunk.title,
+                "date": chunk.date.isoformat() if chunk.date else None, "chunks": 0})
+            record["chunks"] += 1
+        return sorted(found.values(), key=lambda r: r["source"])
 
     def search(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]:
         """Positions in `chunks` of the `k` nearest to one query vector, with their cosine, best first."""

@@ -9,9 +9,9 @@ documents that are no longer under the paths are dropped: the index mirrors the 
 
 An index built with another embedder or other chunk settings cannot be updated, since its
 vectors mean something else: that is an error asking for `--rebuild`, not a silent re-embedding
-of the whole corpus. The update holds the writer lock from start to end, so a second writer is
-turned away before it embeds anything. Does not keep the BM25 keyword index on disk: it is
-rebuilt in memory by each process that searches.
+of the whole corpus. What is shared here is loading, chunking and embedding; each store (`Store.sync`)
+decides how its writes land: the folder writes a new generation under its writer lock, turning
+a second writer away before it embeds anything; PostgreSQL replaces each document in a transaction.
 """
 
 from __future__ import annotations
@@ -21,14 +21,20 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .chunking import chunk_documents
-from .documents import Skipped, load_documents
-from .embeddings import Embedder
-from .errors import InputError
-from .index import IndexSpec, VectorIndex, remove_stale, writer_lock
-from .settings import check_chunks_fit
-from .types import Chunk, Document
+from ..chunking import chunk_documents
+from ..documents import Skipped, load_documents
+from ..embeddings import Embedder
+from ..errors import InputError
+from ..settings import check_chunks_fit
+from ..types import Chunk, Document
+from .folder import IndexSpec, VectorIndex, remove_stale, writer_lock
+from .protocol import Index, Store, SyncResult
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,7 @@ _EMBED_BATCH = 64
 class IndexReport:
     """What an index run did: what the index now holds, and what had to be embedded for it."""
 
-    index_dir: Path
+    index_dir: Path | str  # where the index lives: a folder, or a PostgreSQL collection
     documents: int
     chunks: int
     skipped: tuple[Skipped, ...] = field(default=())
@@ -49,10 +55,10 @@ class IndexReport:
     dropped: int = 0    # documents of the last index that are gone, or changed into a new version
 
 
-def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
+def update_index(store: Store, paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
                  rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
-                 ) -> tuple[VectorIndex, IndexReport]:
-    """Index the documents under `paths` into `directory`, reusing what the live index already holds."""
+                 ) -> tuple[Index, IndexReport]:
+    """Index the documents under `paths` into `store`, reusing what it holds."""
     started = time.perf_counter()
     paths = list(paths)
     check_chunks_fit(spec.chunk_tokens, embedder.max_tokens, embedder.name)
@@ -61,6 +67,32 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
         raise InputError("no readable documents in " + ", ".join(map(str, paths))
                          + "; give PDF, HTML, Word, Markdown or UTF-8 text files (the warnings above say why each was skipped)")
     log.info("loaded %d documents (%d files skipped)", len(documents), len(skipped))
+    counts = {"total": 0, "done": 0}
+
+    def chunk(fresh: list[Document]) -> list[Chunk]:
+        chunks = chunk_documents(fresh, count_tokens=embedder.count_tokens, chunk_tokens=spec.chunk_tokens,
+                                 chunk_overlap=spec.chunk_overlap)
+        counts["total"] = len(chunks)
+        return chunks
+
+    def embed(chunks: list[Chunk]) -> "np.ndarray":
+        # A store may embed in several calls (PostgreSQL: a group of documents at a time); progress counts them all.
+        step = None if progress is None else (lambda done, _: progress(counts["done"] + done, counts["total"]))
+        vectors = _embed(embedder, chunks, step)
+        counts["done"] += len(chunks)
+        return vectors
+
+    result = store.sync(documents, spec, rebuild=rebuild, chunk=chunk, embed=embed)
+    report = IndexReport(index_dir=store.location, documents=len(documents), chunks=result.chunks,
+                         skipped=tuple(skipped), seconds=time.perf_counter() - started,
+                         changed=result.changed, embedded=result.embedded, dropped=result.dropped)
+    return result.index, report
+
+
+def sync_folder(directory: Path, documents: Sequence[Document], spec: IndexSpec, *,
+                chunk: Callable[[list[Document]], list[Chunk]], embed: Callable[[list[Chunk]], "np.ndarray"],
+                rebuild: bool = False) -> SyncResult:
+    """The FAISS folder's sync: a new generation with every document's chunks, swapped in whole."""
     with writer_lock(directory):
         old = None
         if not rebuild and (directory / "CURRENT").is_file():
@@ -68,8 +100,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
         kept = _rows_by_document(old.chunks if old else [])
         fresh = [d for d in documents if d.id not in kept]
         dropped = len(set(kept) - {d.id for d in documents})
-        new_chunks = chunk_documents(fresh, count_tokens=embedder.count_tokens,
-                                     chunk_tokens=spec.chunk_tokens, chunk_overlap=spec.chunk_overlap)
+        new_chunks = chunk(fresh)
         log.info("%d documents unchanged, %d new or changed (%d chunks to embed), %d dropped",
                  len(documents) - len(fresh), len(fresh), len(new_chunks), dropped)
         chunks, reused, added = _plan(documents, old, kept, new_chunks)
@@ -78,7 +109,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
             remove_stale(directory)
             index = old
         else:
-            new_vectors = _embed(embedder, new_chunks, progress)
+            new_vectors = embed(new_chunks)
             if reused:
                 # Only now are the old vectors read: an unchanged corpus never loads them.
                 old = VectorIndex.open(directory, spec, with_vectors=True)
@@ -86,10 +117,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
             log.info("writing the index: %d chunks", len(chunks))
             index = VectorIndex.build(spec, chunks, vectors)
             index.save(directory)
-    report = IndexReport(index_dir=directory, documents=len(documents), chunks=len(chunks),
-                         skipped=tuple(skipped), seconds=time.perf_counter() - started,
-                         changed=len(fresh), embedded=len(new_chunks), dropped=dropped)
-    return index, report
+    return SyncResult(index=index, chunks=len(chunks), changed=len(fresh), embedded=len(new_chunks), dropped=dropped)
 
 
 def _rows_by_document(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
