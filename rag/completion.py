@@ -63,29 +63,32 @@ def complete(answer: str, sentence: str, document_date: dt.date | None = None) -
     return None
 
 
-def complete_answer(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[str, ...]]:
-    """The checked answer `text` (with its markers) completed from the first citation that completes it, and the notes.
+def complete_answer(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
+    """The checked answer `text` (with its markers) completed from the first citation that completes it.
 
-    Only a one-sentence answer is completed: a longer one is a statement, not a bare fact. An
-    answer that repeats one fact with a marker each ("2015 [1], 2015 [2]") is that fact, and
-    when completed it cites the sentence that completed it.
+    Returns the text, the citations it still cites and the notes. Only a one-sentence answer is
+    completed: a longer one is a statement, not a bare fact. An answer that repeats one fact
+    with a marker each ("2015 [1], 2015 [2]") is that fact, and once completed it cites the
+    sentence that completed it.
     """
+    unchanged = text, tuple(citations), ()
     if len(split_sentences(text)) != 1:
-        return text, ()
+        return unchanged
     bare = strip_markers(text).rstrip(".")
     parts = {p.strip() for p in re.split(r",|;|\band\b", bare)}
     repeated = len(parts) == 1 and bare != next(iter(parts))
     if repeated:
         bare = next(iter(parts))
     elif not bare or not text.startswith(bare):
-        return text, ()
+        return unchanged
     for citation in citations:
         done = complete(bare, citation.text, citation.date)
         if done is not None:
             notes = () if done.note is None else (f"[{citation.number}] {done.note}",)
-            rest = f" [{citation.number}]" if repeated else text[len(bare):]
-            return done.text + rest, notes
-    return text, ()
+            if repeated:
+                return f"{done.text} [{citation.number}]", (citation,), notes
+            return done.text + text[len(bare):], tuple(citations), notes
+    return unchanged
 
 
 def _date(answer: str, written: Written, sentence: str, document_date: dt.date | None) -> Completion | None:

@@ -50,6 +50,11 @@ class Finding:
     def met(self) -> bool:
         return self.reason is None
 
+    @property
+    def score(self) -> float:
+        """As the decision reads it (rag.decision.Signals.constraint): 1 met, 0.5 unmet, 0 contradicted."""
+        return {None: 1.0, "unmet": 0.5, "contradicted": 0.0}[self.reason]
+
 
 def extract(question: str) -> tuple[Constraint, ...]:
     """The constraints `question` states, in order of kind: years, quarters, then counted things."""
@@ -96,6 +101,8 @@ def _counted(text: str) -> list[tuple[str, int, str]]:
     for m in _ORDINAL.finditer(text):
         noun = (m["noun"] or "").lower()
         # "92nd Academy Awards": the ordinal counts what follows; keyed by "ordinal" when that is not a series noun.
+        if noun == "century":  # "20th Century Fox", "the 19th century": an era, or a name
+            continue
         kind = noun if re.fullmatch(_SERIES, noun) else "ordinal"
         found.append((kind, int(m["n"]), m.group() if kind != "ordinal" else m.group().split()[0]))
     return found

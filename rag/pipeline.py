@@ -17,6 +17,9 @@ from typing import Any
 
 from . import evidence, retrieval
 from .citations import is_refusal, normalize_markers
+from .completion import complete_answer
+from .constraints import Finding
+from .constraints import check as check_constraints
 from .decision import MODELS, Decision, Signals, decide
 from .embeddings import Embedder, load_embedder
 from .errors import ConfigError, InputError
@@ -204,7 +207,7 @@ class RAG:
         yield Answer(question=question, text=text, abstained=not decision.answer, citations=citations,
                      unsupported=unsupported, hits=reading.prompt.sources, timings=timings, model=model,
                      query=query, raw=reading.raw, reason=decision.reason, confidence=decision.confidence,
-                     signals=reading.signals)
+                     signals=reading.signals, notes=reading.notes)
 
     def _read(self, reader: Generator, question: str, query: str, sources: Sequence[Hit],
               history: Sequence[tuple[str, str]], retrieval_score: float) -> Iterator[str]:
@@ -221,19 +224,26 @@ class RAG:
         raw = "".join(pieces).strip()
         checked = verify(normalize_markers(raw, len(prompt.sources)), prompt.sources,
                          threshold=self.settings.support_threshold, question=query)
+        # issue 25: a bare answer completed from its cited sentence; the question's constraints checked.
+        text, cited, notes = complete_answer(checked.text, checked.citations)
+        checked = replace(checked, text=text, citations=cited)
+        finding = _constraints(query, prompt.sources, checked) if checked.citations else None
+        if finding is not None and finding.message:
+            notes += (finding.message,)
         declined = not raw or is_refusal(raw)
         restated = restates(checked.text, question)
         # The judge costs a model call; an answer the decision refuses outright is not worth one.
-        outright = declined or not checked.citations or restated
+        outright = declined or not checked.citations or restated or (finding is not None and finding.reason == "contradicted")
         signals = Signals(
             declined=declined, cited=bool(checked.citations), restates=restated,
             overlap=max((addresses(query, c.text) for c in checked.citations), default=0.0),
             retrieval=retrieval_score,
             judge=None if outright else self._check(prompt, checked, question),
-            answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)))
+            answer_probability=_geometric_mean(getattr(reader, "last_probabilities", None)),
+            constraint=None if finding is None else finding.score)
         decision = decide(signals, threshold=self.settings.answer_threshold, models=MODELS)
         return _Reading(prompt=prompt, raw=raw, checked=checked, signals=signals, decision=decision,
-                        first_token=first_token, generated=len(pieces))
+                        first_token=first_token, generated=len(pieces), notes=notes)
 
     def _check(self, prompt: Prompt, checked: Verified, question: str) -> float | None:
         """The checker's probability that the cited sources state the answer.
@@ -272,6 +282,13 @@ class _Reading:
     decision: Decision
     first_token: float | None
     generated: int
+    notes: tuple[str, ...] = ()  # issue 25: a year taken from a document's date, a constraint the sources miss
+
+
+def _constraints(question: str, sources: Sequence[Hit], checked: Verified) -> Finding:
+    """The question's constraints checked against the passages the answer cites and their documents' dates."""
+    cited = [sources[n - 1].chunk for n in sorted({c.number for c in checked.citations})]
+    return check_constraints(question, [c.text for c in cited], [c.date for c in cited])
 
 
 def _geometric_mean(probabilities) -> float | None:

@@ -61,3 +61,15 @@ def test_every_fitted_model_reads_only_features_the_signals_give():
     for names, model in MODELS.items():
         assert names == set(model.weights) == set(model.means) == set(model.scales)
         assert all(scale > 0 for scale in model.scales.values())
+
+
+def test_evidence_that_contradicts_the_question_is_refused_outright_and_silence_lowers_the_confidence():
+    contradicted = Signals(**{**vars(GOOD), "constraint": 0.0})
+    assert decide(contradicted, threshold=0.0, models=MODELS) == Decision(False, "contradicts_question", None)
+    met, silent = (Signals(**{**vars(GOOD), "constraint": c}) for c in (1.0, 0.5))
+    assert set(features(met)) >= {"judge", "constraint"}
+    assert decide(silent, threshold=0.5, models=MODELS).confidence < decide(met, threshold=0.5, models=MODELS).confidence
+    # Where the judge says yes but the sources are silent on the year, the silence is the reason given.
+    doubted = decide(Signals(**{**vars(GOOD), "judge": 0.9, "constraint": 0.5}), threshold=0.99, models=MODELS)
+    assert (doubted.answer, doubted.reason) == (False, "constraint_unmet")
+    assert {"contradicts_question", "constraint_unmet"} <= set(REASONS)

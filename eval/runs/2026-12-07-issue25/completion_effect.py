@@ -20,7 +20,7 @@ def effect(run: str, name: str, listing: bool) -> str:
         checked = row["checked"]
         if checked is None or not checked.citations:
             continue
-        text, notes = complete_answer(checked.text, checked.citations)
+        text, _, notes = complete_answer(checked.text, checked.citations)
         if text == checked.text:
             continue
         changed += 1
