@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.decision import Signals, features  # noqa: E402
 
-FEATURES = ("judge", "overlap", "answer_probability", "retrieval")
+FEATURES = ("judge", "overlap", "answer_probability", "retrieval", "constraint")
 
 
 def feature_sets() -> list[tuple[str, ...]]:
@@ -44,6 +44,8 @@ def load(runs: list[Path]) -> list[dict]:
                 row["set"] = rows_file.parent.name
                 signals = row.get("signals")
                 row["candidate"] = bool(signals) and signals["cited"] and not signals["declined"] and not signals["restates"]
+                # Evidence that contradicts the question's year or edition is refused outright (issue 25).
+                row["candidate"] = row["candidate"] and signals.get("constraint") != 0.0
                 if row["candidate"]:
                     row["features"] = features(Signals(**signals))
                 rows.append(row)
@@ -143,6 +145,8 @@ def main() -> None:
           f"{sum(r['candidate'] and r['raw_correct'] for r in rows)} of them right\n")
     scored = {}
     for names in feature_sets():
+        if sum(r["candidate"] and all(n in r["features"] for n in names) for r in rows) < 20:
+            continue  # a feature the runs did not record (constraint, before issue 25)
         probability = cross_validated(rows, names)
         scored[names] = (auc(rows, probability), probability)
         print(f"features {', '.join(names)}: cross-validated AUC {scored[names][0]:.3f} over {len(probability)} cases")
