@@ -54,7 +54,7 @@ def complete(answer: str, sentence: str, document_date: dt.date | None = None) -
         return None
     written = parse_date(answer)
     if written is not None:
-        return _date(answer, written, sentence, document_date)
+        return _date(written, sentence, document_date)
     if _NUMBER.fullmatch(answer):
         return _number(answer, sentence)
     words = answer.split()
@@ -91,7 +91,7 @@ def complete_answer(text: str, citations: Sequence[Citation]) -> tuple[str, tupl
     return unchanged
 
 
-def _date(answer: str, written: Written, sentence: str, document_date: dt.date | None) -> Completion | None:
+def _date(written: Written, sentence: str, document_date: dt.date | None) -> Completion | None:
     if written.year is not None and written.month is not None and written.day is not None:
         return None  # already whole
     fuller = {d for d in find_dates(sentence) if _extends(d, written)}
@@ -118,8 +118,7 @@ def _date(answer: str, written: Written, sentence: str, document_date: dt.date |
 
 def _extends(candidate: Written, part: Written) -> bool:
     """True when `candidate` says more than `part` and agrees with every field `part` has."""
-    fields = list(zip(candidate.value, part.value))
-    agrees = all(mine is None or mine == theirs for theirs, mine in fields)
+    agrees = all(given is None or given == fuller for fuller, given in zip(candidate.value, part.value))
     return agrees and sum(v is not None for v in candidate.value) > sum(v is not None for v in part.value)
 
 
