@@ -2,8 +2,9 @@
 
     .venv/bin/python eval/runs/2026-12-07-issue25/compare_real.py RUN
 
-RUN is a `rag eval` folder with a subfolder per set (here `1.5b-first15`: the first 15 questions
-of each set, run on a machine at load 15-20, so its times are the machine's, not rag's). Before is
+RUN is a folder with a `rag eval` subfolder per set (here `1.5b-real`: the first 15 questions of
+seeds and held-out and the first 10 of each RGB set, `rag eval --limit`, run on a machine at load
+~20 on 2 cores, so its times are the machine's, not rag's). Before is
 the recorded run of 2026-12-07-quality on the same question ids, through the decision as it was
 (judge model, threshold .40; replay25.py); after is what the new run answered.
 """
