@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.answer.decision import Signals, features, outright  # noqa: E402
 
-FEATURES = ("judge", "overlap", "answer_probability", "retrieval")
+FEATURES = ("judge", "overlap", "answer_probability", "retrieval", "constraint")
 
 
 def feature_sets() -> list[tuple[str, ...]]:
@@ -143,6 +143,8 @@ def main() -> None:
           f"{sum(r['candidate'] and r['raw_correct'] for r in rows)} of them right\n")
     scored = {}
     for names in feature_sets():
+        if sum(r["candidate"] and all(n in r["features"] for n in names) for r in rows) < 20:
+            continue  # a feature the runs did not record (constraint, before issue 25)
         probability = cross_validated(rows, names)
         scored[names] = (auc(rows, probability), probability)
         print(f"features {', '.join(names)}: cross-validated AUC {scored[names][0]:.3f} over {len(probability)} cases")

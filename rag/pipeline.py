@@ -199,11 +199,13 @@ class RAG:
         yield record
 
     def _read(self, record: Record, reader: Generator) -> Iterator[str]:
-        """One reader's turn: prompt, read (streaming), cite, measure, check, decide."""
+        """One reader's turn: prompt, read (streaming), cite, complete, constrain, measure, check, decide."""
         s = self.settings
         steps.prompt(record, reader, answer_tokens=s.max_answer_tokens)
         yield from steps.read(record, reader, max_tokens=s.max_answer_tokens)
         steps.cite(record, support_threshold=s.support_threshold)
+        steps.complete(record)
+        steps.constrain(record)
         steps.measure(record, reader)
         steps.check(record, self.checker)
         steps.decide(record, threshold=s.answer_threshold)

@@ -114,6 +114,9 @@ class Answer:
     confidence: float | None = None
     # What the decision was made from (`rag.answer.decision.Signals`), None when the reader was not asked.
     signals: Any = None
+    # What a reader of the answer should know: a year taken from the document's date (rag.completion),
+    # the year, season or edition the sources do not meet (rag.constraints).
+    notes: tuple[str, ...] = ()
 
     @property
     def reason_text(self) -> str | None:
@@ -147,6 +150,7 @@ class Answer:
             "reason_text": self.reason_text,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
             "signals": None if self.signals is None else asdict(self.signals),
+            "notes": list(self.notes),
         }
 
 

@@ -78,7 +78,7 @@ def test_gate_refuses_when_nothing_retrieved_or_nothing_close_enough():
 def test_the_judge_is_asked_only_for_answers_not_refused_outright():
     assert needs_judge(GOOD) and outright(GOOD) is None
     for finding, reason in (({"declined": True}, "reader_declined"), ({"cited": False}, "unsupported"),
-                            ({"restates": True}, "restates_question")):
+                            ({"restates": True}, "restates_question"), ({"constraint": 0.0}, "contradicts_question")):
         signals = Signals(**{**GOOD.__dict__, **finding})
         assert not needs_judge(signals)
         assert outright(signals) == decide(signals, threshold=0.0, models=MODELS) == Decision(False, reason)
@@ -88,3 +88,15 @@ def test_fallback_only_for_a_refusal_and_only_when_there_is_one():
     assert falls_back(Decision(False, "not_confirmed"), has_fallback=True)
     assert not falls_back(Decision(False, "not_confirmed"), has_fallback=False)
     assert not falls_back(Decision(True, None, 0.9), has_fallback=True)
+
+
+def test_evidence_that_contradicts_the_question_is_refused_outright_and_silence_lowers_the_confidence():
+    contradicted = Signals(**{**vars(GOOD), "constraint": 0.0})
+    assert decide(contradicted, threshold=0.0, models=MODELS) == Decision(False, "contradicts_question", None)
+    met, silent = (Signals(**{**vars(GOOD), "constraint": c}) for c in (1.0, 0.5))
+    assert set(features(met)) >= {"judge", "constraint"}
+    assert decide(silent, threshold=0.5, models=MODELS).confidence < decide(met, threshold=0.5, models=MODELS).confidence
+    # Where the judge says yes but the sources are silent on the year, the silence is the reason given.
+    doubted = decide(Signals(**{**vars(GOOD), "judge": 0.9, "constraint": 0.5}), threshold=0.99, models=MODELS)
+    assert (doubted.answer, doubted.reason) == (False, "constraint_unmet")
+    assert {"contradicts_question", "constraint_unmet"} <= set(REASONS)

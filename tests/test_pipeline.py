@@ -229,3 +229,36 @@ def test_k_is_an_option_of_the_call_and_leaves_the_settings_alone(indexed_fake, 
     assert record.answer().hits == record.prompt.sources
     with pytest.raises(InputError, match="k must be from 1 to 50"):
         indexed_fake.ask("Who is Yuri Ushakov?", k=51)
+
+
+@pytest.fixture
+def news(tmp_path, fake_embedder, fake_llm):
+    """Two news items: one dated, whose sentence gives a day without its year; one about 2019, undated."""
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    (corpus / "crown.txt").write_text("The Crown returns\nDate: 2020-11-13\n\n"
+                                      "All ten episodes of The Crown season 4 debut on Netflix on Nov 15.\n")
+    (corpus / "wimbledon.txt").write_text("Wimbledon results\n\n"
+                                          "Simona Halep won the women's singles title at Wimbledon 2019, beating Serena Williams.\n")
+    rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=fake_llm, min_score=0.0,
+              answer_threshold=0.0)
+    rag.index([corpus])
+    return rag
+
+
+def test_a_day_without_its_year_is_completed_from_the_documents_date_and_the_answer_says_so(news, fake_llm):
+    fake_llm.enqueue("November 15 [1]")
+    answer = news.ask("When does season 4 of The Crown premiere?")
+    (citation,) = answer.citations
+    assert not answer.abstained and answer.text == f"Nov 15, 2020 [{citation.number}]"
+    assert citation.text == "All ten episodes of The Crown season 4 debut on Netflix on Nov 15."
+    assert answer.notes == (f"[{citation.number}] the year 2020 is the date of the cited document, not stated in the sentence",)
+    assert answer.to_dict()["notes"] == list(answer.notes) and answer.signals.constraint == 1.0
+
+
+def test_an_answer_whose_sources_are_about_another_year_is_refused_with_the_years_named(news, fake_llm):
+    fake_llm.enqueue("Simona Halep [1]")
+    answer = news.ask("Who won the women's singles at Wimbledon in 2021?")
+    assert (answer.text, answer.abstained, answer.reason) == (REFUSAL, True, "contradicts_question")
+    assert answer.notes == ("the sources are about 2019, the question asks about 2021",)
+    assert answer.signals.judge is None  # refused outright: no checker call spent on it

@@ -35,6 +35,9 @@ REASONS = {
     "not_confirmed": "asked to check, the reader did not confirm that the sources state this answer",
     "weak_retrieval": "the best passage found is only loosely related to the question",
     "reader_unsure": "the reader was unsure of its own answer",
+    # issue 25: the question's year, season or edition against the cited evidence (rag.constraints).
+    "contradicts_question": "the sources are about another year, season or edition than the question asks",
+    "constraint_unmet": "the sources do not say the year, season or edition the question asks about",
 }
 
 
@@ -49,6 +52,8 @@ class Signals:
     retrieval: float        # cosine of the best retrieved chunk
     judge: float | None = None               # the checker's probability that the sources state the answer
     answer_probability: float | None = None  # geometric mean of the answer's token probabilities
+    # issue 25: the cited passages meet the question's constraints (1), say nothing of one (.5), contradict one (0).
+    constraint: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ class Model:
 
 # Which reason a graded refusal gives when a feature weighs most against the answer.
 _FEATURE_REASONS = {"judge": "not_confirmed", "overlap": "off_topic", "retrieval": "weak_retrieval",
-                    "answer_probability": "reader_unsure"}
+                    "answer_probability": "reader_unsure", "constraint": "constraint_unmet"}
 
 
 # Fitted by eval/calibrate.py on the 1.5B's 236 answers past the outright checks over seeds,
@@ -96,6 +101,11 @@ _FEATURE_REASONS = {"judge": "not_confirmed", "overlap": "off_topic", "retrieval
 MODELS = {
     frozenset({"overlap"}): Model(0.4300, {"overlap": 0.4383}, {"overlap": 0.5876}, {"overlap": 0.2575}),
     frozenset({"judge"}): Model(0.5128, {"judge": 0.9755}, {"judge": 0.8343}, {"judge": 1.1330}),
+    # issue 25 (eval/runs/2026-12-07-issue25): the same 236 answers with the constraint check
+    # (cross-validated AUC .750 against the judge's .749; a contradiction is refused outright).
+    frozenset({"judge", "constraint"}): Model(0.5001, {"judge": 0.8988, "constraint": 0.4364},
+                                              {"judge": 0.8343, "constraint": 0.9513},
+                                              {"judge": 1.1330, "constraint": 0.1805}),
 }
 
 
@@ -106,6 +116,8 @@ def features(signals: Signals) -> dict[str, float]:
         found["judge"] = _logit(signals.judge)
     if signals.answer_probability is not None:
         found["answer_probability"] = _logit(signals.answer_probability)
+    if signals.constraint is not None:
+        found["constraint"] = signals.constraint
     return found
 
 
@@ -125,13 +137,15 @@ def gate(best_score: float | None, *, min_score: float) -> Decision | None:
 
 
 def outright(signals: Signals) -> Decision | None:
-    """The refusal no confidence can overturn (declined, uncited, a restatement); None when the answer is graded."""
+    """The refusal no confidence can overturn (declined, uncited, a restatement, evidence against the question); None when graded."""
     if signals.declined:
         return Decision(False, "reader_declined")
     if not signals.cited:
         return Decision(False, "unsupported")
     if signals.restates:
         return Decision(False, "restates_question")
+    if signals.constraint == 0.0:  # issue 25: no right answer was refused by this on the recorded runs
+        return Decision(False, "contradicts_question")
     return None
 
 

@@ -1,7 +1,7 @@
 """The record of one question on its way to an answer: what each step read and what it wrote.
 
 The steps of `rag.answer.steps` fill it in order (retrieve, gate, select evidence, prompt, read,
-cite, check, decide); `RAG` runs them, and `answer()` turns the finished record into the
+cite, complete, constrain, measure, check, decide); `RAG` runs them, and `answer()` turns the finished record into the
 `Answer` that callers get. Eval, the server and chat can inspect any step's output here.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..types import Answer, Hit, Timings
+from .constraints import Finding
 from .decision import REFUSAL, Decision, Signals
 from .prompt import Prompt
 from .verify import Verified
@@ -28,7 +29,9 @@ class Record:
     evidence: list[Hit] = field(default_factory=list)  # the passages the reader may be shown
     prompt: Prompt | None = None                 # what the reader was sent; None when the gate refused
     raw: str = ""                                # what the reader wrote
-    checked: Verified | None = None              # the answer with only the markers its sources back
+    checked: Verified | None = None              # the answer with only the markers its sources back, completed
+    notes: tuple[str, ...] = ()                  # what the user should know: a year taken from the document's date...
+    constraints: Finding | None = None           # how the cited evidence meets the question's years, editions...
     signals: Signals | None = None               # what the decision is made from
     decision: Decision | None = None
     readers: list[str] = field(default_factory=list)   # the readers asked, in order
@@ -58,4 +61,4 @@ class Record:
         return Answer(question=self.question, text=text, abstained=not decision.answer, citations=citations,
                       unsupported=unsupported, hits=self.prompt.sources, timings=timings, model=self.model,
                       query=self.query, raw=self.raw, reason=decision.reason, confidence=decision.confidence,
-                      signals=self.signals)
+                      signals=self.signals, notes=self.notes)

@@ -16,8 +16,9 @@ from ..generation import Generator
 from ..text import strip_markers
 from ..types import Hit
 from . import decision as decisions
-from . import evidence
+from . import constraints, evidence
 from .cite import normalize_markers
+from .complete import complete_answer
 from .prompt import build_prompt, check_messages, merge_overlapping
 from .record import Record
 from .verify import addresses, restates, verify
@@ -72,6 +73,24 @@ def cite(record: Record, *, support_threshold: float) -> None:
                             question=record.query)
 
 
+def complete(record: Record) -> None:
+    """A bare answer (a year, a month and day, a number, a surname) widened to the whole fact its citation states."""
+    text, citations, notes = complete_answer(record.checked.text, record.checked.citations)
+    record.checked = replace(record.checked, text=text, citations=citations)
+    record.notes = notes
+
+
+def constrain(record: Record) -> None:
+    """The question's years, seasons, editions and ordinals checked against the cited passages and their dates."""
+    if not record.checked.citations:
+        record.constraints = None
+        return
+    cited = [record.prompt.sources[n - 1].chunk for n in sorted({c.number for c in record.checked.citations})]
+    record.constraints = constraints.check(record.query, [c.text for c in cited], [c.date for c in cited])
+    if record.constraints.message:
+        record.notes += (record.constraints.message,)
+
+
 def measure(record: Record, reader: Generator) -> None:
     """The signals the decision reads, but the judge's (`check` adds it when it is worth asking)."""
     checked = record.checked
@@ -80,7 +99,8 @@ def measure(record: Record, reader: Generator) -> None:
         restates=restates(checked.text, record.question),
         overlap=max((addresses(record.query, c.text) for c in checked.citations), default=0.0),
         retrieval=record.hits[0].score,
-        answer_probability=_geometric_mean(reader.last_probabilities) if reader.gives_probabilities else None)
+        answer_probability=_geometric_mean(reader.last_probabilities) if reader.gives_probabilities else None,
+        constraint=None if record.constraints is None else record.constraints.score)
 
 
 def check(record: Record, checker: Generator) -> None:
