@@ -94,6 +94,69 @@ def _wrap(pdf, paragraph: str, width: float, hyphenate: bool) -> list[str]:
     return lines
 
 
+def write_scan(path: Path, paragraphs: Sequence[str], **options) -> list[str]:
+    """`scan_pages` written to `path`: every page into a `.pdf` (no text layer), else the first into an image file."""
+    pages = scan_pages(paragraphs, **options)
+    images = [image for image, _ in pages]
+    dpi = options.get("dpi", 200)
+    if path.suffix.lower() == ".pdf":
+        images[0].save(path, save_all=True, append_images=images[1:], resolution=dpi)
+    else:
+        images[0].save(path, dpi=(dpi, dpi))
+    return [text for _, text in pages]
+
+
+def scan_pages(paragraphs: Sequence[str], *, dpi: int = 200, font_size: float = 11,
+               page_format: tuple[float, float] = (148, 210), angle: float = 0.4, noise: float = 0.02,
+               seed: int = 0) -> list[tuple["Image.Image", str]]:
+    """Pages of `paragraphs` as a scanner gives them, slightly turned and speckled: each image and its text."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = (round(mm / 25.4 * dpi) for mm in page_format)
+    margin = round(12 / 25.4 * dpi)
+    font = ImageFont.load_default(size=round(font_size / 72 * dpi))
+    line_height = round(font_size / 72 * dpi * 1.4)
+    pages: list[list[str]] = [[]]
+    y = margin
+    for paragraph in (p.translate(_UNDRAWN).encode("latin-1", "ignore").decode("latin-1") for p in paragraphs):
+        for line in _wrap_pixels(font, paragraph, width - 2 * margin):
+            if y + line_height > height - margin:
+                pages.append([])
+                y = margin
+            pages[-1].append(line)
+            y += line_height
+        y += line_height // 2
+    generator = random.Random(seed)
+    scans = []
+    for lines in pages:
+        image = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(image)
+        for number, line in enumerate(lines):
+            draw.text((margin, margin + number * line_height), line, fill=20, font=font)
+        for _ in range(int(noise * width * height / 100)):
+            draw.point((generator.randrange(width), generator.randrange(height)), fill=generator.randrange(0, 200))
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        scans.append((image, "\n".join(lines)))
+    return scans
+
+
+# Pillow's own font has no glyph for these: the page says what a typewriter would.
+_UNDRAWN = str.maketrans({"•": "-", "—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."})
+
+
+def _wrap_pixels(font, paragraph: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in paragraph.split():
+        candidate = f"{line} {word}" if line else word
+        if line and font.getlength(candidate) > width:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    return lines + [line] if line else lines
+
+
 def write_docx(path: Path, paragraphs: Sequence[str], *, title: str = "", headline: str = "",
                headings: dict[int, str] | None = None, table: Sequence[Sequence[str]] = ()) -> None:
     """A Word file: `title` as its Title property, `headline` in the Title style, `headings[i]` before paragraph i."""
