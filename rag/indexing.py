@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chunking import chunk_documents
-from .documents import Skipped, load_documents
+from .documents import Options, Skipped, load_documents
 from .embeddings import Embedder
 from .errors import ConfigError, InputError
 from .index import IndexSpec, VectorIndex, remove_stale, writer_lock
@@ -50,7 +50,7 @@ class IndexReport:
 
 def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
                  rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
-                 ) -> tuple[VectorIndex, IndexReport]:
+                 options: Options = Options()) -> tuple[VectorIndex, IndexReport]:
     """Index the documents under `paths` into `directory`, reusing what the live index already holds."""
     started = time.perf_counter()
     paths = list(paths)
@@ -58,7 +58,7 @@ def update_index(directory: Path, paths: Iterable[str | Path], embedder: Embedde
         # The embedder adds two special tokens and silently truncates past its maximum.
         raise ConfigError(f"chunk_tokens ({spec.chunk_tokens}) must be at most {embedder.max_tokens - 2} "
                           f"for {embedder.name}")
-    documents, skipped = load_documents(paths)
+    documents, skipped = load_documents(paths, options)
     if not documents:
         raise InputError("no readable documents in " + ", ".join(map(str, paths))
                          + "; give PDF, HTML, Word, Markdown or UTF-8 text files (the warnings above say why each was skipped)")

@@ -18,6 +18,7 @@ from typing import Any
 from . import evidence, retrieval
 from .citations import is_refusal, normalize_markers
 from .decision import MODELS, Decision, Signals, decide
+from .documents import read_options
 from .embeddings import Embedder, load_embedder
 from .errors import ConfigError, InputError
 from .generation import Generator, Message, open_reader
@@ -142,7 +143,7 @@ class RAG:
         swapped in atomically, so an interrupted run leaves the previous one whole.
         """
         self._index, report = update_index(self.settings.index_dir, paths, self.embedder, self._spec(),
-                                           rebuild=rebuild, progress=progress)
+                                           rebuild=rebuild, progress=progress, options=read_options(self.settings))
         return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:

@@ -148,7 +148,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_load(tmp_path, report_
     assert sorted(Path(d.source).name for d in documents) == ["good.docx", "good.html", "good.md", "good.pdf", "good.txt"]
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons["locked.pdf"].startswith("encrypted PDF")
-    assert reasons["scan.pdf"] == "no text layer: run OCR on it first"
+    assert reasons["scan.pdf"] == "no text layer, and no scanned page to read by OCR"
     assert reasons["cut.pdf"].startswith("truncated PDF")
     assert reasons["cut.docx"].startswith("corrupt Word file")
     assert "zip bomb" in reasons["bomb.docx"]
