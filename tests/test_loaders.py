@@ -170,6 +170,17 @@ def test_cleaning_steps_one_by_one():
     assert text[starts[1]:].startswith("A well-known") and text[starts[2]:] == "End."
 
 
+def test_split_marks_are_joined_and_lost_ligatures_repaired_where_unambiguous():
+    pages = ["The Su\ufffe\npreme Court heard the signif\u00adcant case.\nThe fnal brief was fled by the\n"
+             "offcer of the Court, and the Ofce closed.", "An ef\ufffeficient end."]
+    text, starts = clean_pages(pages)
+    assert text[:starts[1]].rstrip() == ("The Supreme Court heard the significant case. The final brief was fled by "
+                                         "the officer of the Court, and the Office closed.")
+    assert text[starts[1]:] == "An efficient end."  # "fled" is a word: it may have been "filed", or not
+    kept, _ = clean_pages(pages, steps=("headers", "hyphens", "paragraphs"))
+    assert "signifcant" in kept and "Supreme" in kept and "\u00ad" not in kept
+
+
 def test_unreadable_is_the_reason():
     with pytest.raises(Unreadable, match="empty"):
         from rag.loaders.text import decode
