@@ -179,6 +179,59 @@ def write_docx(path: Path, paragraphs: Sequence[str], *, title: str = "", headli
     document.save(str(path))
 
 
+def write_pptx(path: Path, slides: Sequence[tuple[str, str, str]], *, title: str = "") -> None:
+    """A deck through python-pptx: one (title, body, speaker notes) per slide, title-and-content layout."""
+    import pptx
+
+    deck = pptx.Presentation()
+    if title:
+        deck.core_properties.title = title
+    for heading, body, notes in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = heading
+        slide.placeholders[1].text = body
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+    deck.save(str(path))
+
+
+def write_xlsx(path: Path, sheets: dict[str, Sequence[Sequence[object]]]) -> None:
+    """A workbook through openpyxl: each sheet's rows, the first its header."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+    book.save(str(path))
+
+
+def write_epub(path: Path, chapters: Sequence[tuple[str, str]], *, title: str = "", date: str = "") -> None:
+    """An EPUB through ebooklib: one (heading, text) chapter each, its paragraphs split at blank lines."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier(f"rag-{path.stem}")
+    book.set_title(title or "Untitled")
+    book.set_language("en")
+    if date:
+        book.add_metadata("DC", "date", date)
+    items = []
+    for number, (heading, text) in enumerate(chapters, start=1):
+        chapter = epub.EpubHtml(title=heading, file_name=f"chapter{number}.xhtml", lang="en")
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
+        chapter.content = f"<h1>{html.escape(heading)}</h1>{paragraphs}"
+        book.add_item(chapter)
+        items.append(chapter)
+    book.toc = items
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *items]
+    epub.write_epub(str(path), book)
+
+
 def write_html(path: Path, paragraphs: Sequence[str], *, title: str = "", headline: str = "",
                headings: dict[int, str] | None = None) -> None:
     """A web page with the article between a menu, a cookie banner, a sidebar and a footer."""

@@ -26,6 +26,8 @@ _READERS = {"pdf": "pdf", "docx": "docx", "html": "html", "markdown": "text", "t
 _WITH_OPTIONS = {"pdf", "image"}
 _HEAD = 4096
 _HTML_MARKS = (b"<!doctype html", b"<html", b"<head", b"<body")
+# An OLE compound file: an Office file with a password, or one from before 2007 (.doc, .xls, .ppt).
+_OLE_MARK = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 _IMAGE_MARKS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # The part that tells what an Office file or e-book is, by the format named for it.
@@ -35,11 +37,13 @@ _ZIP_SUFFIXES = {".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".epub": "ep
 
 
 def detect(head: bytes, path: Path) -> str:
-    """The format of a file from its first bytes: pdf, docx, pptx, xlsx, epub, image, html, csv, markdown or text."""
+    """The format of a file from its first bytes: pdf, docx, pptx, xlsx, epub, zip, ole, image, html, csv, markdown or text."""
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path)
+    if head.startswith(_OLE_MARK):
+        return "ole"
     if head.startswith(_IMAGE_MARKS) or path.suffix.lower() in _IMAGE_SUFFIXES:
         return "image"  # one named as an image but without its marks is a damaged one: its reader says so
     if path.suffix.lower() == ".csv":
@@ -59,6 +63,8 @@ def load(path: Path, options: Options = Options()) -> Loaded:
     kind = detect(head, path)
     if kind == "zip":
         raise Unreadable("a zip archive that is not a Word document, a deck, a workbook or an e-book")
+    if kind == "ole":
+        raise Unreadable("an encrypted or legacy Office file: save it without a password as .docx, .pptx or .xlsx")
     reader = importlib.import_module(f"{__name__}.{_READERS[kind]}")
     if kind == "markdown":
         return reader.read(path, markdown=True)
