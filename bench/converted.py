@@ -1,10 +1,12 @@
 """The seed articles as the files people keep: a multi-page PDF, a Word file and a web page each.
 
-    python -m bench.converted OUT        # OUT/pdf, OUT/docx, OUT/html, OUT/txt: five files each
+    python -m bench.converted OUT        # OUT/pdf, OUT/docx, OUT/html, OUT/scan, OUT/txt: five files each
 
 The PDF is small pages (A5, 148 x 210 mm) with a running header and footer and words hyphenated at line
 ends, so the loader's cleaning has something to do; the web page wraps the article in a menu,
-a cookie banner, a sidebar and a footer, which the loader must leave out. `rag eval` over each
+a cookie banner, a sidebar and a footer, which the loader must leave out. The scan is the same
+A5 pages drawn as images at 200 dpi (`write_scan`), a PDF with no text layer that only OCR
+reads. `rag eval` over each
 folder is then comparable with the `.txt` versions: `rag eval --gold eval/seeds.jsonl:OUT/pdf`.
 The writers (`write_pdf`, `write_docx`, `write_html`) also make the test files in `tests/`.
 """
@@ -259,8 +261,8 @@ def write_html(path: Path, paragraphs: Sequence[str], *, title: str = "", headli
 
 
 def convert(source: Path, out: Path) -> dict[str, Path]:
-    """Each `.txt` in `source` written into `out/pdf`, `out/docx`, `out/html` and `out/txt`, same stems."""
-    folders = {kind: out / kind for kind in ("pdf", "docx", "html", "txt")}
+    """Each `.txt` in `source` written into `out/pdf`, `out/docx`, `out/html`, `out/scan` and `out/txt`, same stems."""
+    folders = {kind: out / kind for kind in ("pdf", "docx", "html", "scan", "txt")}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     for text_file in sorted(source.glob("*.txt")):
@@ -272,13 +274,14 @@ def convert(source: Path, out: Path) -> dict[str, Path]:
         write_pdf(folders["pdf"] / f"{stem}.pdf", lines, title=title, header=f"The Daily Example — {title[:40]}")
         write_docx(folders["docx"] / f"{stem}.docx", lines[1:], title=title, headline=lines[0])
         write_html(folders["html"] / f"{stem}.html", lines[1:], title=title, headline=lines[0])
+        write_scan(folders["scan"] / f"{stem}.pdf", lines)
         shutil.copy(text_file, folders["txt"] / text_file.name)
     return folders
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.converted", description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder to write pdf/, docx/, html/ and txt/ into")
+    parser.add_argument("out", type=Path, help="folder to write pdf/, docx/, html/, scan/ and txt/ into")
     parser.add_argument("--source", type=Path, default=ROOT / "seeds", help="folder of .txt articles")
     options = parser.parse_args()
     for kind, folder in convert(options.source, options.out).items():
