@@ -16,7 +16,7 @@ import time
 
 from .measure import MODEL, ROOT, load
 
-BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning", "serve", "ocr", "ligatures")
+BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning", "serve", "ocr", "ligatures", "scanned", "tables")
 
 
 def main() -> None:

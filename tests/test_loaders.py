@@ -185,3 +185,13 @@ def test_unreadable_is_the_reason():
     with pytest.raises(Unreadable, match="empty"):
         from rag.loaders.text import decode
         decode(b"  \n")
+
+
+def test_a_ruled_table_keeps_each_row_as_one_line_of_cells(tmp_path):
+    from bench.tables import make_table
+
+    rows = make_table(tmp_path / "table.pdf", wrap=True)  # 31 rows over two pages, some cells wrapping
+    loaded = load(tmp_path / "table.pdf")
+    lines = set(loaded.text.splitlines())
+    assert all(" | ".join(row) in lines for row in rows)
+    assert len(loaded.pages) == 2 and loaded.text[loaded.pages[1]:].startswith("City | Population | Note")

@@ -25,6 +25,9 @@ from collections.abc import Collection, Sequence
 from . import ligatures
 
 STEPS = ("headers", "hyphens", "paragraphs", "ligatures")
+# The room given for a line that is a table's row (`tables`): it ends its paragraph, and is no
+# running header however alike the rows look once digits are ignored.
+ROW = float("inf")
 # Lines looked at, at each end of a page, for a running header or footer.
 _EDGE = 2
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\u00ad]")
@@ -48,7 +51,7 @@ def clean_pages(pages: Sequence[str], steps: Collection[str] = STEPS,
         texts = [line.strip() for line in joined.splitlines() if line.strip()]
         # Lines joined here no longer match the geometry's lines: estimate their room instead.
         measured = rooms[number] if rooms and joined == page else None
-        room = measured if measured is not None else _estimated_room(texts)
+        room = measured if measured is not None else estimated_room(texts)
         lines.append([(_CONTROL.sub("", text), space) for text, space in zip(texts, room)])
     if "headers" in steps:
         lines = _without_running_lines(lines)
@@ -97,7 +100,7 @@ def _joint(line: str, following: str | None, room: float, steps: Collection[str]
     return line, "\n\n" if ends else " "
 
 
-def _estimated_room(lines: Sequence[str]) -> list[float]:
+def estimated_room(lines: Sequence[str]) -> list[float]:  # also pdf's, for pages it rebuilds
     """Room at each line's end against the page's full line length, counted in characters (rough)."""
     lengths = sorted(len(line) for line in lines)
     width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
@@ -109,7 +112,7 @@ def _without_running_lines(pages: list[list[tuple[str, float]]]) -> list[list[tu
         return pages
     seen: Counter = Counter()
     for page in pages:
-        seen.update({_shape(line) for line, _ in page[:_EDGE] + page[-_EDGE:]})
+        seen.update({_shape(line) for line, room in page[:_EDGE] + page[-_EDGE:] if room != ROW})
     # On a short document only a line on every page counts: one that opens two of three pages
     # may be two sections that start alike.
     needed = len(pages) if len(pages) < 4 else 0.6 * len(pages)
@@ -117,7 +120,8 @@ def _without_running_lines(pages: list[list[tuple[str, float]]]) -> list[list[tu
     kept = []
     for page in pages:
         edge = set(range(min(_EDGE, len(page)))) | set(range(max(0, len(page) - _EDGE), len(page)))
-        kept.append([line for i, line in enumerate(page) if i not in edge or _shape(line[0]) not in running])
+        kept.append([line for i, line in enumerate(page)
+                     if i not in edge or line[1] == ROW or _shape(line[0]) not in running])
     return kept
 
 

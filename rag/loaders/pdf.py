@@ -10,13 +10,17 @@ read page by page, each page keeping its number.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from pathlib import Path
 
 from .cleaning import STEPS, clean_pages
-from . import ocr
+from . import ocr, tables
+from .cleaning import ROW, estimated_room
 from .record import Loaded, Options, Unreadable
 from .text import title_and_date
+
+log = logging.getLogger(__name__)
 
 # A page with an image and fewer characters in its text layer than this is a scan (a stamped
 # page number at most); a page with neither text nor image is blank, and needs no OCR.
@@ -42,10 +46,18 @@ def read(path: Path, *, steps: Collection[str] = STEPS, options: Options = Optio
                    if len(page.strip()) < _SCANNED_BELOW and _has_image(document, number)]
         for number, page in ocr.read_pages(path, scanned, lambda n: _render(document, n), options).items():
             pages[number], rooms[number] = page, None
+        ruled = [number for number in tables.ruled_pages(document) if number not in scanned]
     except pdfium.PdfiumError as exc:
         raise Unreadable(f"corrupt PDF ({exc})") from None
     finally:
         document.close()
+    try:
+        for number, lines in tables.pages_with_tables(path, ruled).items():
+            texts = [text for text, _ in lines]
+            pages[number] = "\n".join(texts)
+            rooms[number] = [ROW if row else room for (_, row), room in zip(lines, estimated_room(texts))]
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on odd files; the text layer stands
+        log.warning("%s: tables not read (%s: %s); the text layer is used", path, type(exc).__name__, exc)
     if not any(page.strip() for page in pages):
         raise Unreadable("a PDF without pages" if not pages else "no text found by OCR" if scanned
                          else "no text layer, and no scanned page to read by OCR")
