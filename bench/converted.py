@@ -118,11 +118,16 @@ def scan_pages(paragraphs: Sequence[str], *, dpi: int = 200, font_size: float = 
 
     width, height = (round(mm / 25.4 * dpi) for mm in page_format)
     margin = round(12 / 25.4 * dpi)
-    font = ImageFont.load_default(size=round(font_size / 72 * dpi))
+    size = round(font_size / 72 * dpi)
+    try:
+        # DejaVu has the dashes, quotes and bullets news text uses; Pillow's own font lacks them.
+        font, undrawn = ImageFont.truetype("DejaVuSerif.ttf", size), {}
+    except OSError:
+        font, undrawn = ImageFont.load_default(size=size), _UNDRAWN
     line_height = round(font_size / 72 * dpi * 1.4)
     pages: list[list[str]] = [[]]
     y = margin
-    for paragraph in (p.translate(_UNDRAWN).encode("latin-1", "ignore").decode("latin-1") for p in paragraphs):
+    for paragraph in (p.translate(undrawn) for p in paragraphs):
         for line in _wrap_pixels(font, paragraph, width - 2 * margin):
             if y + line_height > height - margin:
                 pages.append([])

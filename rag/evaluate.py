@@ -128,12 +128,19 @@ def _source_text(corpus: Path, name: str) -> tuple[Path, str] | None:
 
 
 def _find(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` is in `text`: verbatim, else with any run of whitespace for each of its own (a PDF breaks lines)."""
+    """Where `quote` is in `text`: verbatim, else with any run of whitespace for each of its own (a PDF breaks
+    lines), else on letters and digits alone (OCR)."""
     start = text.find(quote)
     if start >= 0:
         return start, start + len(quote)
     match = re.search(r"\s+".join(map(re.escape, quote.split())), text)
-    return match.span() if match else None
+    if match:
+        return match.span()
+    # Text read by OCR: its dashes, quotes and stray dots may differ, its letters and digits not.
+    kept = [i for i, char in enumerate(text) if char.isalnum()]
+    wanted = "".join(char for char in quote if char.isalnum())
+    at = "".join(text[i] for i in kept).find(wanted) if wanted else -1
+    return (kept[at], kept[at + len(wanted) - 1] + 1) if at >= 0 else None
 
 
 def run(rag: RAG, gold: Sequence[GoldQuestion], *, progress: Callable[[], None] | None = None) -> list[dict]:
