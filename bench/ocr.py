@@ -3,9 +3,9 @@
     python -m bench --only ocr
 
 The pages are the seed articles drawn by `bench.converted.write_scan` (Pillow's font, 11 pt, a
-little turned and speckled) at 200 and 300 dpi. Tesseract runs through pytesseract (Debian's
-`tesseract-ocr`, `eng` model); RapidOCR through `rapidocr_onnxruntime`, whose wheel carries its
-ONNX models. Each engine runs in its own process (`bench.measure.run_child`), so its peak memory
+little turned and speckled) at 200 and 300 dpi. Tesseract runs as rag runs it
+(`rag.loaders.ocr`: Debian's `tesseract-ocr`, `eng` model, one thread); RapidOCR through
+`rapidocr_onnxruntime` (pip install rapidocr-onnxruntime), whose wheel carries its ONNX models. Each engine runs in its own process (`bench.measure.run_child`), so its peak memory
 is its own. Error rate: Levenshtein distance over the page's text with runs of white space made
 one space, divided by the reference's length.
 """
@@ -50,10 +50,12 @@ def read_pages(engine: str, images: list[Path]) -> tuple[list[str], float, float
 
     started = time.perf_counter()
     if engine == "tesseract":
-        import pytesseract
+        from rag.loaders import ocr
+
+        command = ocr._engine()
 
         def read(image):
-            return pytesseract.image_to_string(image, lang="eng")
+            return ocr._recognise(command, image, 600)
     else:
         import numpy as np
         from rapidocr_onnxruntime import RapidOCR

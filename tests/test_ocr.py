@@ -14,8 +14,11 @@ from rag.loaders import Options, load, ocr
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed (make setup)")
 
-FILLER = ("The harbour board met every month to discuss the moorings, the dredging of the channel and the "
-          "accounts of the pilots, who asked for a new launch before the winter storms. ")
+# Every line differs, letters and not only digits, so none is taken for a running header.
+PLACES = ("Aberdeen", "Bergen", "Cadiz", "Danzig", "Esbjerg", "Flushing", "Galway", "Hull", "Ipswich", "Jersey",
+          "Kiel", "Lisbon", "Malmo", "Nantes", "Oporto", "Plymouth")
+FILLER = " ".join(f"The ship from {place} paid the harbour dues for {len(place)} days and took on water, coal "
+                  f"and salted fish before sailing north." for place in PLACES)
 FACT = "The lighthouse keeper in 1887 was Marta Quill, who kept a logbook of every ship."
 PHOTO = ["Museum notice", "The museum opens at nine in the morning and closes at five.",
          "Tickets cost twelve euros for adults and nothing for children."]
@@ -30,7 +33,7 @@ def cer(reference: str, hypothesis: str) -> float:
 def scans(tmp_path_factory) -> tuple[Path, list[str], list[str]]:
     """A folder with a 2-page scanned PDF (the fact on page 2) and a photo of a page, and the text drawn on each page."""
     folder = tmp_path_factory.mktemp("scans")
-    pages = write_scan(folder / "harbour.pdf", ["Harbour records", FILLER * 7, FILLER * 6, FACT, FILLER])
+    pages = write_scan(folder / "harbour.pdf", ["Harbour records", FILLER, FILLER.replace("ship", "boat")[:1200], FACT, FILLER.replace("ship", "barge")[:600]])
     assert len(pages) == 2 and "Marta Quill" in pages[1]
     photo = write_scan(folder / "notice.png", PHOTO, angle=-0.8)
     return folder, pages, photo
@@ -81,7 +84,7 @@ def test_the_cache_spares_reading_a_page_again(scans, cache, monkeypatch):
     def no_ocr(*args, **kwargs):
         raise AssertionError("the page was read again")
 
-    monkeypatch.setattr("pytesseract.image_to_string", no_ocr)
+    monkeypatch.setattr("rag.loaders.ocr._recognise", no_ocr)
     assert load(folder / "harbour.pdf", Options(cache_dir=cache)).text == first.text
 
 
@@ -99,7 +102,7 @@ def test_ocr_off_a_missing_engine_and_the_caps_skip_the_file_and_the_rest_loads(
             assert [Path(d.source).name for d in documents] == (["readme.txt"] if options.ocr is False
                                                                  else ["notice.png", "readme.txt"])
             assert {Path(s.path).name: s.reason for s in skipped}["harbour.pdf"] == reason
-        monkeypatch.setattr("pytesseract.pytesseract.tesseract_cmd", str(tmp_path / "no-tesseract"))
+        monkeypatch.setattr("rag.loaders.ocr.TESSERACT", str(tmp_path / "no-tesseract"))
         documents, skipped = load_documents([folder], Options(cache_dir=tmp_path / "empty"))
         assert [Path(d.source).name for d in documents] == ["readme.txt"]
         assert {s.reason for s in skipped} == {ocr.INSTALL}

@@ -1,11 +1,12 @@
-"""Text from page images through Tesseract (Debian's `tesseract-ocr`, driven by pytesseract).
+"""Text from page images through Tesseract (Debian's `tesseract-ocr`), run as a command per page.
 
 Chosen over RapidOCR's ONNX models by `python -m bench --only ocr`: on generated scans Tesseract
 read with a character error rate of 0.000 against RapidOCR's 0.059, faster (0.16 against
 0.10 pages/s at 200 dpi on a loaded 2-core machine) and in 56 MB against 816 MB. Pages are read
-one at a time, each within `Options.ocr_page_seconds`; what was read is cached by the file's
-content hash, so indexing the file again does not read it again. Does not deskew, detect
-columns or read languages other than English.
+one at a time, each within `Options.ocr_page_seconds`, by a Tesseract limited to one thread:
+its OpenMP threads slowed it past a minute a page on a busy 2-core machine. What was read is
+cached by the file's content hash, so indexing the file again does not read it again. Does not
+deskew, detect columns or read languages other than English.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import hashlib
 import json
 import logging
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 # 200 dpi read the generated scans as well as 300 did, in half the time (bench/results/*-ocr.md).
 DPI = 200
 LANGUAGE = "eng"
+TESSERACT = "tesseract"  # looked up on PATH
 INSTALL = ("no OCR engine: install Tesseract (`apt-get install tesseract-ocr tesseract-ocr-eng`, "
            "or `make setup`), or set ocr = false to skip scans")
 
@@ -42,7 +47,7 @@ def read_pages(path: Path, numbers: Sequence[int], render: Callable[[int], "Imag
     if len(numbers) > options.ocr_max_pages:
         raise Unreadable(f"{len(numbers)} pages need OCR, over the cap of {options.ocr_max_pages} "
                          "(ocr_max_pages); raise it to read this file")
-    engine = _engine()
+    command = _engine()
     cache = _cache_file(path, options)
     cached = _read_cache(cache)
     texts: dict[int, str] = {}
@@ -52,14 +57,12 @@ def read_pages(path: Path, numbers: Sequence[int], render: Callable[[int], "Imag
             continue
         image = render(number)
         try:
-            texts[number] = engine.image_to_string(image, lang=LANGUAGE, timeout=options.ocr_page_seconds)
-        except RuntimeError as exc:  # pytesseract's timeout
-            log.warning("%s: page %d not read: %s after %s s (ocr_page_seconds)", path, number + 1, exc,
+            texts[number] = _recognise(command, image, options.ocr_page_seconds)
+        except subprocess.TimeoutExpired:
+            log.warning("%s: page %d not read: OCR took over %s s (ocr_page_seconds)", path, number + 1,
                         options.ocr_page_seconds)
             texts[number] = ""
             continue
-        except engine.TesseractError as exc:
-            raise Unreadable(f"OCR failed on page {number + 1} ({exc.message.strip() or exc.status})") from None
         finally:
             image.close()
         cached[str(number)] = texts[number]
@@ -67,19 +70,30 @@ def read_pages(path: Path, numbers: Sequence[int], render: Callable[[int], "Imag
     return texts
 
 
-def _engine():
+def _recognise(command: str, image, seconds: float) -> str:
+    with tempfile.TemporaryDirectory(prefix="rag-ocr-") as scratch:
+        page = os.path.join(scratch, "page.png")
+        image.save(page)
+        done = subprocess.run([command, page, "stdout", "-l", LANGUAGE], capture_output=True, timeout=seconds,
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise Unreadable(f"OCR failed ({message[-1] if message else f'exit code {done.returncode}'})")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _engine() -> str:
+    """The tesseract command, checked to read English."""
+    command = shutil.which(TESSERACT)
+    if command is None:
+        raise Unreadable(INSTALL)
     try:
-        import pytesseract
-    except ImportError:
+        listed = subprocess.run([command, "--list-langs"], capture_output=True, timeout=30, text=True)
+    except (OSError, subprocess.TimeoutExpired):
         raise Unreadable(INSTALL) from None
-    try:
-        version = pytesseract.get_tesseract_version()
-        languages = pytesseract.get_languages()
-    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
-        raise Unreadable(INSTALL) from None
-    if LANGUAGE not in languages:
-        raise Unreadable(f"Tesseract {version} has no English model: install tesseract-ocr-eng")
-    return pytesseract
+    if LANGUAGE not in listed.stdout.split():
+        raise Unreadable("Tesseract has no English model: install tesseract-ocr-eng")
+    return command
 
 
 def _cache_file(path: Path, options: Options) -> Path | None:
