@@ -67,8 +67,11 @@ def _worker() -> None:
         from rag.documents import load_documents
         from rag.loaders import Options
 
-        documents, skipped = load_documents([options.pdf], Options(cache_dir=options.cache / "ocr"))
+        # A generous time cap: the benchmark measures speed, and a loaded machine must not drop pages.
+        documents, skipped = load_documents([options.pdf], Options(cache_dir=options.cache / "ocr",
+                                                                   ocr_page_seconds=600))
         assert documents and not skipped, skipped
+        assert len(documents[0].pages) == PAGES
         engine_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         write_json(options.out, {"seconds": time.perf_counter() - started, "engine_mb": engine_mb,
                                  "chars": len(documents[0].text)})
