@@ -51,7 +51,7 @@ def text_layer(path: Path) -> str:
 
     document = pdfium.PdfDocument(str(path))
     try:
-        pages, rooms = zip(*(pdf._page_text(document, number) for number in range(len(document))))
+        pages, rooms, _ = zip(*(pdf._page_text(document, number) for number in range(len(document))))
     finally:
         document.close()
     return clean_pages(pages, rooms=rooms)[0]

@@ -40,13 +40,13 @@ def read(path: Path, *, steps: Collection[str] = STEPS, options: Options = Optio
         raise Unreadable(f"corrupt PDF ({exc})") from None
     try:
         layers = [_page_text(document, number) for number in range(len(document))]
-        pages, rooms = [text for text, _ in layers], [room for _, room in layers]
+        pages, rooms = [text for text, _, _ in layers], [room for _, room, _ in layers]
         metadata = document.get_metadata_dict(skip_empty=True)
         scanned = [number for number, page in enumerate(pages)
                    if len(page.strip()) < _SCANNED_BELOW and _has_image(document, number)]
         for number, page in ocr.read_pages(path, scanned, lambda n: _render(document, n), options).items():
             pages[number], rooms[number] = page, None
-        ruled = [number for number in tables.ruled_pages(document) if number not in scanned]
+        ruled = [number for number, (_, _, lined) in enumerate(layers) if lined and number not in scanned]
     except pdfium.PdfiumError as exc:
         raise Unreadable(f"corrupt PDF ({exc})") from None
     finally:
@@ -66,10 +66,11 @@ def read(path: Path, *, steps: Collection[str] = STEPS, options: Options = Optio
     return Loaded(text=text, title=metadata.get("Title", "").strip()[:200] or title, date=date, pages=starts)
 
 
-def _page_text(document, number: int) -> tuple[str, list[float] | None]:
-    """A page's text, and for each of its lines the room left at its right end, in characters."""
+def _page_text(document, number: int) -> tuple[str, list[float] | None, bool]:
+    """A page's text, for each of its lines the room left at its right end in characters, and whether it is ruled."""
     page = document[number]
     try:
+        ruled = tables.is_ruled(page)
         textpage = page.get_textpage()
         try:
             # PDFium marks a hyphen at a line end with \x02 and drops the line break; put both back,
@@ -80,7 +81,7 @@ def _page_text(document, number: int) -> tuple[str, list[float] | None]:
             textpage.close()
     finally:
         page.close()
-    return text, _room(text, boxes)
+    return text, _room(text, boxes), ruled
 
 
 def _has_image(document, number: int) -> bool:

@@ -17,20 +17,17 @@ from pathlib import Path
 MIN_PATHS = 6
 
 
-def ruled_pages(document) -> list[int]:
-    """The pages of an open pypdfium2 document with enough drawn lines to hold a ruled table."""
+def is_ruled(page) -> bool:
+    """Whether an open pypdfium2 page draws enough lines (its own, not in form objects) to hold a ruled table."""
     import pypdfium2.raw as pdfium_c
 
-    found = []
-    for number in range(len(document)):
-        page = document[number]
-        try:
-            paths = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=3)
-            if sum(1 for _, _ in zip(range(MIN_PATHS), paths)) >= MIN_PATHS:
-                found.append(number)
-        finally:
-            page.close()
-    return found
+    paths = 0
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        if pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, index)) == pdfium_c.FPDF_PAGEOBJ_PATH:
+            paths += 1
+            if paths >= MIN_PATHS:
+                return True
+    return False
 
 
 def pages_with_tables(path: Path, numbers: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
