@@ -129,3 +129,15 @@ def test_broken_and_hostile_images_are_skipped_with_their_reason(tmp_path):
     assert documents == []
     assert reasons["cut.png"].startswith("corrupt image")
     assert "decompression bomb" in reasons["bomb.png"]
+
+
+def test_a_photo_is_read_the_way_up_its_exif_tags_say(tmp_path):
+    from PIL import Image
+
+    from bench.converted import scan_pages
+
+    image, text = scan_pages(PHOTO)[0]
+    orientation = Image.Exif()
+    orientation[0x0112] = 6  # "turn 90 degrees clockwise to view", as a phone held upright writes it
+    image.rotate(90, expand=True).save(tmp_path / "photo.jpg", exif=orientation)
+    assert cer(text, load(tmp_path / "photo.jpg", Options()).text) < 0.02

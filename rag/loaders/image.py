@@ -1,5 +1,6 @@
 """Images of pages (PNG, JPEG, TIFF) read by OCR: each image, or each frame of a TIFF, is a page.
 
+A photo is turned the way its EXIF orientation says before it is read.
 An image that would decode past Pillow's pixel limit (about 89 million pixels, a decompression
 bomb) is refused before it is decoded. Does not read the text of EXIF or XMP metadata.
 """
@@ -17,7 +18,7 @@ from .text import title_and_date
 
 def read(path: Path, *, options: Options = Options()) -> Loaded:
     """The page(s) pictured in the image file at `path`."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
@@ -29,7 +30,8 @@ def read(path: Path, *, options: Options = Options()) -> Loaded:
 
                 def render(number: int) -> Image.Image:
                     image.seek(number)
-                    return image.convert("L")
+                    # A phone keeps a photo as the sensor saw it, with the way up in its EXIF tags.
+                    return ImageOps.exif_transpose(image).convert("L")
 
                 texts = ocr.read_pages(path, range(count), render, options)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
