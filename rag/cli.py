@@ -202,6 +202,7 @@ def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: P
     import time
 
     from . import evaluate
+    from .documents import read_options
     from .errors import InputError
     from .pipeline import RAG
     from .settings import PROJECT_DIR
@@ -215,7 +216,8 @@ def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: P
             for spec in golds or [str(PROJECT_DIR / "eval" / "seeds.jsonl")]]
     if index_dir and len(sets) > 1:
         raise InputError("--index names one index, but several gold sets need one each: leave --index out")
-    questions = {gold_set: evaluate.load_gold(gold_set.gold, gold_set.corpus)[:limit] for gold_set in sets}
+    reading = read_options(rag.settings)
+    questions = {gold_set: evaluate.load_gold(gold_set.gold, gold_set.corpus, reading)[:limit] for gold_set in sets}
     rag.generator
     out = out or PROJECT_DIR / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{rag.settings.model.replace('/', '_')}"
     results, failed = [], []
