@@ -2,7 +2,8 @@
 
 Chosen over RapidOCR's ONNX models by `python -m bench --only ocr`: on generated scans Tesseract
 read with a character error rate of 0.000 against RapidOCR's 0.059, faster (0.16 against
-0.10 pages/s at 200 dpi on a loaded 2-core machine) and in 56 MB against 816 MB. Pages are read
+0.10 pages/s at 200 dpi on a loaded 2-core machine) and in less memory (56 MB for the caller
+plus about 92 MB for the tesseract process, against 816 MB in process). Pages are read
 one at a time, each within `Options.ocr_page_seconds`, by a Tesseract limited to one thread:
 its OpenMP threads slowed it past a minute a page on a busy 2-core machine. What was read is
 cached by the file's content hash, so indexing the file again does not read it again. Does not
