@@ -15,6 +15,14 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# Tesseract reads scans (rag.loaders.ocr); wamerican's word list repairs lost ligatures.
+TESSERACT := /usr/bin/tesseract
+WORDS := /usr/share/dict/words
+setup: $(TESSERACT) $(WORDS)
+$(TESSERACT) $(WORDS):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng wamerican
+
 # llama.cpp compiles for the CPU it builds on (-march=native). Some VMs report Intel AMX but do
 # not let a process use it, and llama.cpp's AMX kernels then crash on the first token, so AMX is
 # left out; AVX-512 and the rest stay on.

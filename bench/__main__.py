@@ -16,7 +16,8 @@ import time
 
 from .measure import MODEL, ROOT, load
 
-BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning", "serve", "mcp", "store")
+BENCHMARKS = ("ask", "peer", "startup", "scale", "quality", "formats", "cleaning", "serve", "mcp", "store", "ocr",
+              "ligatures", "scanned", "tables")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Loading speed and memory: pages/s and peak memory reading a 300-page (and a 1,000-page) PDF, files/s on 1,000 mixed files.
+"""Loading speed and memory: a 300- and a 1,000-page PDF, 1,000 mixed files, and a deck, a workbook, a CSV and an e-book.
 
     python -m bench --only formats
 
@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.builders import write_docx, write_html, write_pdf
+from tests.builders import write_docx, write_epub, write_html, write_pdf, write_pptx, write_xlsx
+
 from .measure import run_child, table, worker, write_json
 
 _PARAGRAPH = ("The delegation met the negotiators again on the second day, and the observers reported that "
@@ -46,9 +47,29 @@ def make_mixed(folder: Path, count: int) -> None:
             (folder / f"{i:04}.txt").write_text("\n\n".join(text))
 
 
+def make_others(folder: Path) -> dict[str, tuple[Path, int, str]]:
+    """A 200-slide deck, a 10,000-row workbook (two sheets) and CSV, a 50-chapter e-book: path, count, unit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_pptx(folder / "deck.pptx", [(f"Slide {i}", _PARAGRAPH, f"Speaker notes {i}: {_PARAGRAPH}") for i in range(200)])
+    rows = [("Name", "Region", "Amount", "Note")] + [(f"Person {i}", f"Region {i % 17}", i * 1.5, _PARAGRAPH[:60])
+                                                     for i in range(5000)]
+    write_xlsx(folder / "book.xlsx", {"First": rows, "Second": rows})
+    (folder / "table.csv").write_text("\n".join(",".join(str(cell) for cell in row) for row in rows * 2))
+    write_epub(folder / "book.epub", [(f"Chapter {i}", "\n\n".join([_PARAGRAPH * 3] * 10)) for i in range(50)],
+               title="Long book")
+    return {"200-slide deck (.pptx)": (folder / "deck.pptx", 200, "slides"),
+            "10,000-row workbook (.xlsx)": (folder / "book.xlsx", 10000, "rows"),
+            "10,001-line CSV": (folder / "table.csv", 10000, "rows"),
+            "50-chapter e-book (.epub)": (folder / "book.epub", 50, "chapters")}
+
+
 def run(options) -> str:
     rows = []
     with tempfile.TemporaryDirectory(prefix="rag-formats-") as scratch:
+        for name, (path, count, unit) in make_others(Path(scratch) / "others").items():
+            child = run_child(worker("formats", path))
+            rows.append((name, f"{child.data['seconds']:.2f} s", f"{count / child.data['seconds']:.0f} {unit}/s",
+                         f"{child.peak_mb:.0f} MB"))
         for pages in (300, 1000):
             pdf = Path(scratch) / f"{pages}.pdf"
             make_pdf(pdf, pages)

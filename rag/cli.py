@@ -91,14 +91,32 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Embed everything again instead of only new and changed files.")
+@click.option("--watch", "keep_watching", is_flag=True,
+              help="Then keep watching PATHS and index again when a file is added, changed or removed (Ctrl-C stops).")
 @_common
-def index(paths: tuple[Path, ...], rebuild: bool, index_dir: Path | None, model: str | None, verbose: int) -> None:
-    """Index the text, Markdown, PDF, HTML and Word files under PATHS; the index then mirrors them.
+def index(paths: tuple[Path, ...], rebuild: bool, keep_watching: bool, index_dir: Path | None, model: str | None,
+          verbose: int) -> None:
+    """Index the documents under PATHS (text, Markdown, PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB,
+    images); the index then mirrors them.
 
     Only new and changed files are embedded; files no longer under PATHS leave the index.
     """
     rag = _rag(index_dir, model, verbose)
-    report = _index_with_progress(rag, paths, rebuild=rebuild)
+    _report(_index_with_progress(rag, paths, rebuild=rebuild))
+    if keep_watching:
+        from .watch import watch
+
+        def again() -> None:
+            try:
+                _report(rag.index(list(paths)))
+            except RagError as exc:  # the last index stays; the next change tries again
+                click.echo(f"warning: {exc}", err=True)
+
+        click.echo(f"watching {', '.join(map(str, paths))} for changes (Ctrl-C stops)", err=True)
+        watch(list(paths), again)
+
+
+def _report(report) -> None:
     for skipped in report.skipped:
         click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
     click.echo(f"indexed {report.documents} documents ({report.chunks} chunks) into "
@@ -160,8 +178,11 @@ def chat(index_dir: Path | None, model: str | None, verbose: int) -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (anything but loopback needs RAG_API_KEY).  [default: 127.0.0.1]")
 @click.option("--port", type=int, help="Port to listen on.  [default: 8000]")
+@click.option("--watch", "watched", multiple=True, type=click.Path(exists=True, path_type=Path), metavar="PATH",
+              help="Index PATH at start and again whenever a file under it changes; repeat for more paths.")
 @_common
-def serve(host: str | None, port: int | None, index_dir: Path | None, model: str | None, verbose: int) -> None:
+def serve(host: str | None, port: int | None, watched: tuple[Path, ...], index_dir: Path | None, model: str | None,
+          verbose: int) -> None:
     """Serve the HTTP API, the OpenAI-compatible chat endpoint and the chat page at http://HOST:PORT/."""
     from .server import serve as run
 
@@ -170,7 +191,7 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
     rag.generator  # a bad --model fails now, before the port opens
     click.echo(f"rag serve: http://{rag.settings.host}:{rag.settings.port}/ (API docs at /docs, MCP at /mcp); "
                "loading the models, /health says when they are ready", err=True)
-    run(rag, log_level="info" if verbose else "warning")
+    run(rag, log_level="info" if verbose else "warning", watch=watched)
 
 
 @cli.command()
@@ -209,6 +230,7 @@ def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: P
     import time
 
     from . import evaluate
+    from .documents import read_options
     from .errors import InputError
     from .pipeline import RAG
     from .settings import PROJECT_DIR
@@ -222,7 +244,8 @@ def eval_(golds: tuple[str, ...], corpus: Path | None, top_k: int | None, out: P
             for spec in golds or [str(PROJECT_DIR / "eval" / "seeds.jsonl")]]
     if index_dir and len(sets) > 1:
         raise InputError("--index names one index, but several gold sets need one each: leave --index out")
-    questions = {gold_set: evaluate.load_gold(gold_set.gold, gold_set.corpus)[:limit] for gold_set in sets}
+    reading = read_options(rag.settings)
+    questions = {gold_set: evaluate.load_gold(gold_set.gold, gold_set.corpus, reading)[:limit] for gold_set in sets}
     rag.generator
     out = out or PROJECT_DIR / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{rag.settings.model.replace('/', '_')}"
     results, failed = [], []

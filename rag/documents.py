@@ -1,6 +1,6 @@
 """Load documents from files and folders, each file read by the loader its content calls for.
 
-Reads text, Markdown, PDF, HTML and Word files (`rag.loaders`), recursively for folders,
+Reads text, Markdown, PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB and image files (`rag.loaders`), recursively for folders,
 following linked folders but visiting each real folder once, so a symlink loop ends. A file
 that cannot be a document is skipped with the reason (empty, binary, not UTF-8, encrypted, no
 text layer, corrupt, a zip bomb, ...), and the others are still loaded.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import loaders
 from .errors import InputError
-from .loaders import SUFFIXES, Loaded, Unreadable
+from .loaders import SUFFIXES, Loaded, Options, Unreadable
 from .loaders.text import parse
 from .types import Document
 
@@ -30,8 +30,8 @@ class Skipped:
     reason: str
 
 
-def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Skipped]]:
-    """Documents under `paths`, in path order, plus the files skipped with the reason."""
+def load_documents(paths: Iterable[str | Path], options: Options = Options()) -> tuple[list[Document], list[Skipped]]:
+    """Documents under `paths`, in path order, plus the files skipped with the reason; `options` say how to read them."""
     documents: list[Document] = []
     skipped: list[Skipped] = []
     seen: set[str] = set()
@@ -41,7 +41,7 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Sk
                 # A FIFO or device named like a text file would block the read or never end.
                 skipped.append(Skipped(str(path), "not a regular file"))
                 continue
-            loaded = loaders.load(path)
+            loaded = loaders.load(path, options)
         except OSError as exc:
             skipped.append(Skipped(str(path), f"unreadable ({exc.strerror})"))
             continue
@@ -56,6 +56,12 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Sk
         seen.add(document.id)
         documents.append(document)
     return documents, skipped
+
+
+def read_options(settings) -> Options:
+    """How `settings` (a `rag.settings.Settings`) say files are read: OCR, its limits, its cache."""
+    return Options(ocr=settings.ocr, ocr_max_pages=settings.ocr_max_pages,
+                   ocr_page_seconds=settings.ocr_page_seconds, cache_dir=settings.cache_dir / "ocr")
 
 
 def parse_document(text: str, source: str) -> Document:
@@ -88,7 +94,8 @@ def _files(paths: Iterable[str | Path], skipped: list[Skipped]) -> Iterator[Path
             continue
         found = sorted(_walk(path, skipped))
         if not found:
-            raise InputError(f"no documents (.txt, .md, .pdf, .html, .docx) in {given}; point at a folder of them")
+            raise InputError(f"no documents (.txt, .md, .pdf, .html, .docx, .pptx, .xlsx, .csv, .epub, .png, .jpg, "
+                             f".tif) in {given}; point at a folder of them")
         yield from found
 
 

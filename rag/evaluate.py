@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .loaders import SUFFIXES, Unreadable, load
+from .loaders import SUFFIXES, Options, Unreadable, load
 from .models import BUNDLED, file_sha256
 from .pipeline import RAG
 from .scoring import Row, Span, contains_answer, exact_match, summarize, token_f1
@@ -74,7 +74,7 @@ def index_for(corpus: Path, cache_dir: Path) -> Path:
     return cache_dir / "eval-index" / f"{resolved.name}-{digest}"
 
 
-def load_gold(path: Path, corpus: Path) -> list[GoldQuestion]:
+def load_gold(path: Path, corpus: Path, options: Options = Options()) -> list[GoldQuestion]:
     """The questions in `path`; evidence sources are file paths relative to `corpus`."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -96,7 +96,7 @@ def load_gold(path: Path, corpus: Path) -> list[GoldQuestion]:
         spans = []
         for evidence in record["evidence"]:
             if evidence["source"] not in texts:
-                texts[evidence["source"]] = _source_text(corpus, evidence["source"])
+                texts[evidence["source"]] = _source_text(corpus, evidence["source"], options)
             if texts[evidence["source"]] is None:
                 raise InputError(f"{where}: evidence source {evidence['source']} is not in {corpus}; "
                                  f"pass the corpus with --corpus")
@@ -113,7 +113,7 @@ def load_gold(path: Path, corpus: Path) -> list[GoldQuestion]:
     return questions
 
 
-def _source_text(corpus: Path, name: str) -> tuple[Path, str] | None:
+def _source_text(corpus: Path, name: str, options: Options) -> tuple[Path, str] | None:
     """The file a gold `source` names and its text as loaded; a converted copy (same stem, another format) will do."""
     file = corpus / name
     if not file.is_file():
@@ -122,18 +122,25 @@ def _source_text(corpus: Path, name: str) -> tuple[Path, str] | None:
             return None
         file = converted[0]
     try:
-        return file.resolve(), load(file).text
+        return file.resolve(), load(file, options).text  # options: a scan is read through the OCR cache
     except (OSError, Unreadable):
         return None
 
 
 def _find(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` is in `text`: verbatim, else with any run of whitespace for each of its own (a PDF breaks lines)."""
+    """Where `quote` is in `text`: verbatim, else with any run of whitespace for each of its own (a PDF breaks
+    lines), else on letters and digits alone (OCR)."""
     start = text.find(quote)
     if start >= 0:
         return start, start + len(quote)
     match = re.search(r"\s+".join(map(re.escape, quote.split())), text)
-    return match.span() if match else None
+    if match:
+        return match.span()
+    # Text read by OCR: its dashes, quotes and stray dots may differ, its letters and digits not.
+    kept = [i for i, char in enumerate(text) if char.isalnum()]
+    wanted = "".join(char for char in quote if char.isalnum())
+    at = "".join(text[i] for i in kept).find(wanted) if wanted else -1
+    return (kept[at], kept[at + len(wanted) - 1] + 1) if at >= 0 else None
 
 
 def run(rag: RAG, gold: Sequence[GoldQuestion], *, progress: Callable[[], None] | None = None) -> list[dict]:

@@ -20,6 +20,7 @@ from .answer import steps
 from .answer.decision import REFUSAL, falls_back
 from .answer.prompt import build_prompt, check_preamble, preamble
 from .answer.record import Record
+from .documents import read_options
 from .embeddings import Embedder, load_embedder
 from .errors import InputError
 from .generation import Generator, Message, open_reader
@@ -148,7 +149,7 @@ class RAG:
         swapped in atomically, so an interrupted run leaves the previous one whole.
         """
         self._index, report = update_index(self.backend, paths, self.embedder, self._spec(),
-                                           rebuild=rebuild, progress=progress)
+                                           rebuild=rebuild, progress=progress, options=read_options(self.settings))
         return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:

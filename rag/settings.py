@@ -115,6 +115,11 @@ class Settings:
     temperature: float = _doc("0 decodes greedily, so runs are reproducible.", default=0.0)
     seed: int = _doc("Sampling seed, used when temperature > 0.", default=0)
     threads: int = _doc("CPU threads for generation; 0 means all cores.", default=0)
+    # Scans and images (rag.loaders.ocr).
+    ocr: bool = _doc("Read scanned PDF pages and images (PNG, JPEG, TIFF) with Tesseract; false skips them.",
+                     default=True)
+    ocr_max_pages: int = _doc("Most pages of one file read by OCR; a file that needs more is skipped.", default=200)
+    ocr_page_seconds: float = _doc("Longest OCR of one page; a page that takes longer is left out.", default=60.0)
     # `rag serve` (rag.server).
     host: str = _doc("Address `rag serve` listens on; any but loopback needs api_key.", default="127.0.0.1")
     port: int = _doc("Port `rag serve` listens on.", default=8000)
@@ -206,6 +211,17 @@ def _check_keys(values: dict, origin: str) -> None:
         raise ConfigError(f"unknown setting {unknown[0]!r} in {origin}; known settings: {', '.join(FIELDS)}")
 
 
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
 def _coerce(name: str, value: Any) -> Any:
     kind = FIELDS[name].type
     try:
@@ -220,6 +236,8 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         if kind == "Location":
             return value if isinstance(value, Location) else Location(value)
+        if kind == "bool":
+            return _boolean(value)
         if kind == "Secret":
             return value if isinstance(value, Secret) else Secret(value)
         if kind == "tuple[Path, ...]":

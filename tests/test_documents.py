@@ -47,6 +47,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     documents, skipped = load_documents([tmp_path])
     assert sorted(d.source.rsplit("/", 1)[1] for d in documents) == ["copy.md", "nested.md"]
     reasons = {s.path.rsplit("/", 1)[1]: s.reason for s in skipped}
+    assert reasons.pop("image.png").startswith("corrupt image")
     assert reasons == {"empty.txt": "empty", "binary.txt": "binary",
                        "latin1.txt": "not UTF-8 text (byte 0xe9 at offset 3); convert it, e.g. iconv -f latin1 -t utf-8",
                        "good.txt": "duplicate of a file already loaded"}
@@ -55,5 +56,5 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
 def test_missing_path_and_empty_folder_are_clear_errors(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         load_documents([tmp_path / "nope"])
-    with pytest.raises(InputError, match=r"no documents \(.txt, .md, .pdf, .html, .docx\)"):
+    with pytest.raises(InputError, match=r"no documents \(.txt, .md, .pdf, .html, .docx, .pptx"):
         load_documents([tmp_path])

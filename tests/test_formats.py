@@ -105,12 +105,12 @@ def test_rag_index_skips_bad_files_lists_them_and_exits_0(tmp_path, folder, monk
     assert out.out.startswith("indexed 5 documents")
 
 
-LINES = st.lists(st.text(alphabet=st.sampled_from("ab -\u00ad\x02.!?”\t\r\n0123456789Page xyz"), max_size=40),
+LINES = st.lists(st.text(alphabet=st.sampled_from("ab -\u00ad\ufffe\x02.!?”\t\r\n0123456789Page xyz fnl"), max_size=40),
                  max_size=12).map("\n".join)
 
 
 @settings(max_examples=150, deadline=None)
-@given(pages=st.lists(LINES, min_size=1, max_size=6), steps=st.sets(st.sampled_from(["headers", "hyphens", "paragraphs"])),
+@given(pages=st.lists(LINES, min_size=1, max_size=6), steps=st.sets(st.sampled_from(["headers", "hyphens", "paragraphs", "ligatures"])),
        size=st.integers(3, 30))
 def test_spans_and_pages_are_exact_on_extracted_text_of_any_shape(pages, steps, size):
     text, starts = clean_pages(pages, steps)

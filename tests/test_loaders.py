@@ -148,7 +148,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_load(tmp_path, report_
     assert sorted(Path(d.source).name for d in documents) == ["good.docx", "good.html", "good.md", "good.pdf", "good.txt"]
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons["locked.pdf"].startswith("encrypted PDF")
-    assert reasons["scan.pdf"] == "no text layer: run OCR on it first"
+    assert reasons["scan.pdf"] == "no text layer, and no scanned page to read by OCR"
     assert reasons["cut.pdf"].startswith("truncated PDF")
     assert reasons["cut.docx"].startswith("corrupt Word file")
     assert "zip bomb" in reasons["bomb.docx"]
@@ -170,7 +170,28 @@ def test_cleaning_steps_one_by_one():
     assert text[starts[1]:].startswith("A well-known") and text[starts[2]:] == "End."
 
 
+def test_split_marks_are_joined_and_lost_ligatures_repaired_where_unambiguous():
+    pages = ["The Su\ufffe\npreme Court heard the signif\u00adcant case.\nThe fnal brief was fled by the\n"
+             "offcer of the Court, and the Ofce closed.", "An ef\ufffeficient end."]
+    text, starts = clean_pages(pages)
+    assert text[:starts[1]].rstrip() == ("The Supreme Court heard the significant case. The final brief was fled by "
+                                         "the officer of the Court, and the Office closed.")
+    assert text[starts[1]:] == "An efficient end."  # "fled" is a word: it may have been "filed", or not
+    kept, _ = clean_pages(pages, steps=("headers", "hyphens", "paragraphs"))
+    assert "signifcant" in kept and "Supreme" in kept and "\u00ad" not in kept
+
+
 def test_unreadable_is_the_reason():
     with pytest.raises(Unreadable, match="empty"):
         from rag.loaders.text import decode
         decode(b"  \n")
+
+
+def test_a_ruled_table_keeps_each_row_as_one_line_of_cells(tmp_path):
+    from bench.tables import make_table
+
+    rows = make_table(tmp_path / "table.pdf", wrap=True)  # 31 rows over two pages, some cells wrapping
+    loaded = load(tmp_path / "table.pdf")
+    lines = set(loaded.text.splitlines())
+    assert all(" | ".join(row) in lines for row in rows)
+    assert len(loaded.pages) == 2 and loaded.text[loaded.pages[1]:].startswith("City | Population | Note")

@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from rag.citations import normalize_markers  # noqa: E402
+from rag.answer.cite import normalize_markers  # noqa: E402
 from rag.documents import load_documents  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import Chunk, Hit  # noqa: E402

@@ -27,7 +27,7 @@ from rag.answer.complete import complete_answer  # noqa: E402
 from rag.answer.constraints import check  # noqa: E402
 from rag.answer.decision import Signals, features  # noqa: E402
 from rag.scoring import contains_answer, normalize_answer  # noqa: E402
-from rag.verification import strip_markers  # noqa: E402
+from rag.text import strip_markers  # noqa: E402
 
 FEATURES = ("judge", "agreement", "constraint", "overlap", "answer_probability")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class Unreadable(Exception):
@@ -23,3 +24,13 @@ class Loaded:
     date: dt.date | None
     pages: tuple[int, ...] = ()
     sections: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Options:
+    """How files are read: whether scans are read by OCR, its limits, and where what it read is kept."""
+
+    ocr: bool = True
+    ocr_max_pages: int = 200
+    ocr_page_seconds: float = 60.0
+    cache_dir: Path | None = None  # None: OCR results are not kept

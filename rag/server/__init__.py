@@ -12,10 +12,10 @@ from .app import create_app
 __all__ = ["create_app", "serve"]
 
 
-def serve(rag, *, log_level: str = "warning") -> None:
-    """Listen on the configured host and port until interrupted."""
+def serve(rag, *, log_level: str = "warning", watch=()) -> None:
+    """Listen on the configured host and port until interrupted, keeping the paths `watch` indexed."""
     import uvicorn
 
     rag.settings.check_serving()
-    uvicorn.run(create_app(rag), host=rag.settings.host, port=rag.settings.port, log_level=log_level,
+    uvicorn.run(create_app(rag, watch=watch), host=rag.settings.host, port=rag.settings.port, log_level=log_level,
                 timeout_graceful_shutdown=5)

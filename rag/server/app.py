@@ -7,9 +7,10 @@ question and every index run goes through the one generation thread (rag.server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +24,7 @@ from ..types import Answer
 from . import completions, guards, problems
 from .service import Service
 from .streaming import event, guarded
+from .watching import keep_indexed
 from .worker import Job, Worker
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -45,20 +47,29 @@ class IndexRequest(BaseModel):
     rebuild: bool = False
 
 
-def create_app(rag: RAG, *, worker: Worker | None = None) -> FastAPI:
-    """The app over `rag`; the models load on the generation thread when the app starts."""
+def create_app(rag: RAG, *, worker: Worker | None = None, watch: Sequence[Path] = ()) -> FastAPI:
+    """The app over `rag`; the models load on the generation thread when the app starts.
+
+    With `watch`, those paths are indexed once the models are loaded and again whenever a file
+    under them changes (`rag.server.watching`), on the generation thread like every index run.
+    """
     from ..mcp_server import HttpEndpoint  # here: rag.mcp_server imports from this package
 
     settings = rag.settings
-    service = Service(rag)
+    service = Service(rag, corpus=list(watch) or None)
     worker = worker or Worker(queue_size=settings.queue_size, prepare=service.prepare)
     agents = HttpEndpoint(rag, worker, service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         worker.start()
+        stop = asyncio.Event()
+        keeper = asyncio.create_task(keep_indexed(worker, service, list(watch), stop)) if watch else None
         async with agents.session_manager.run():
             yield
+        if keeper is not None:
+            stop.set()
+            await keeper
         worker.stop()
 
     app = FastAPI(title="rag", version="1", lifespan=lifespan,

@@ -27,8 +27,9 @@ SERVED_ALIASES = ("rag", "")
 class Service:
     """The served `RAG`, and the other readers a chat client may name, loaded on first use."""
 
-    def __init__(self, rag: RAG) -> None:
+    def __init__(self, rag: RAG, *, corpus: Sequence[Path] | None = None) -> None:
         self.rag = rag
+        self.corpus = corpus or [rag.settings.corpus]  # what `prepare` indexes when there is no index
         self._others: dict[str, RAG] = {}
 
     @property
@@ -37,9 +38,10 @@ class Service:
 
     def prepare(self) -> None:
         """Index the corpus when there is no index yet, then load the index and the models."""
-        if not self.rag.has_index() and self.rag.settings.corpus.exists():
-            log.warning("no index at %s yet: indexing %s first", self.rag.settings.index_dir, self.rag.settings.corpus)
-            self.rag.index([self.rag.settings.corpus])
+        if not self.rag.has_index() and all(path.exists() for path in self.corpus):
+            log.warning("no index at %s yet: indexing %s first", self.rag.settings.index_dir,
+                        ", ".join(map(str, self.corpus)))
+            self.rag.index(self.corpus)
         self.rag.warm_up()
 
     def knows(self, model: str | None) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..chunking import chunk_documents
-from ..documents import Skipped, load_documents
+from ..documents import Options, Skipped, load_documents
 from ..embeddings import Embedder
 from ..errors import InputError
 from ..settings import check_chunks_fit
@@ -57,12 +57,12 @@ class IndexReport:
 
 def update_index(store: Store, paths: Iterable[str | Path], embedder: Embedder, spec: IndexSpec, *,
                  rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
-                 ) -> tuple[Index, IndexReport]:
+                 options: Options = Options()) -> tuple[Index, IndexReport]:
     """Index the documents under `paths` into `store`, reusing what it holds."""
     started = time.perf_counter()
     paths = list(paths)
     check_chunks_fit(spec.chunk_tokens, embedder.max_tokens, embedder.name)
-    documents, skipped = load_documents(paths)
+    documents, skipped = load_documents(paths, options)
     if not documents:
         raise InputError("no readable documents in " + ", ".join(map(str, paths))
                          + "; give PDF, HTML, Word, Markdown or UTF-8 text files (the warnings above say why each was skipped)")
