@@ -339,8 +339,8 @@ class HttpEndpoint:
         await self.session_manager.handle_request(scope, receive, send)
 
 
-def run_stdio(rag: RAG) -> None:
-    """Serve over stdin and stdout until the client closes them; the models load while it initialises."""
+def stdio_server(rag: RAG) -> MCPServer:
+    """The server `rag mcp` runs: a worker of its own, started and stopped with the session."""
     service = Service(rag)
     worker = Worker(queue_size=rag.settings.queue_size, prepare=service.prepare)
 
@@ -352,7 +352,12 @@ def run_stdio(rag: RAG) -> None:
         finally:
             worker.stop()
 
-    server = build_server(rag, worker, service, lifespan=lifespan)
+    return build_server(rag, worker, service, lifespan=lifespan)
+
+
+def run_stdio(rag: RAG) -> None:
+    """Serve over stdin and stdout until the client closes them; the models load while it initialises."""
+    server = stdio_server(rag)
     # The SDK's stdio transport writes the protocol to a private copy of fd 1 and points fd 1 at
     # stderr while it serves, so a stray print or llama.cpp's C-level output cannot corrupt it;
     # the lifespan (the models' loading) starts inside it.

@@ -10,8 +10,12 @@ import html
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.loaders.text import title_and_date
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _MIN_SPLIT = 3  # letters kept on each side of a line-end hyphen
 

@@ -15,10 +15,8 @@ from mcp import Client
 
 from rag import RAG
 from rag.documents import load_documents
-from rag.mcp_server import build_server, document_text, indexed_chunks
+from rag.mcp_server import document_text, indexed_chunks, stdio_server
 from rag.server import create_app
-from rag.server.service import Service
-from rag.server.worker import Worker
 
 QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
 REPLY = "Russia claimed Rivnopillia and Mala Tokmachka [1]."
@@ -47,19 +45,8 @@ class SlowGenerator(FakeGenerator):
 
 @asynccontextmanager
 async def connected(rag: RAG):
-    """The SDK's client on a server over `rag`, its worker started as `rag mcp` starts it."""
-    service = Service(rag)
-    worker = Worker(queue_size=4, prepare=service.prepare)
-
-    @asynccontextmanager
-    async def lifespan(_server):
-        worker.start()
-        try:
-            yield {}
-        finally:
-            worker.stop()
-
-    async with Client(build_server(rag, worker, service, lifespan=lifespan)) as client:
+    """The SDK's client on the server `rag mcp` runs over `rag`."""
+    async with Client(stdio_server(rag)) as client:
         yield client
 
 
