@@ -114,8 +114,8 @@ class Answer:
     confidence: float | None = None
     # What the decision was made from (`rag.answer.decision.Signals`), None when the reader was not asked.
     signals: Any = None
-    # What a reader of the answer should know: a year taken from the document's date (rag.completion),
-    # the year, season or edition the sources do not meet (rag.constraints).
+    # What a reader of the answer should know: a year taken from the document's date (rag.answer.complete),
+    # the year, season or edition the sources do not meet (rag.answer.constraints).
     notes: tuple[str, ...] = ()
 
     @property

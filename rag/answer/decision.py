@@ -35,7 +35,7 @@ REASONS = {
     "not_confirmed": "asked to check, the reader did not confirm that the sources state this answer",
     "weak_retrieval": "the best passage found is only loosely related to the question",
     "reader_unsure": "the reader was unsure of its own answer",
-    # issue 25: the question's year, season or edition against the cited evidence (rag.constraints).
+    # issue 25: the question's year, season or edition against the cited evidence (rag.answer.constraints).
     "contradicts_question": "the sources are about another year, season or edition than the question asks",
     "constraint_unmet": "the sources do not say the year, season or edition the question asks about",
 }
