@@ -29,17 +29,26 @@ SPEC = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, c
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
-# An indexer in a process of its own, so it can be killed; prints its report as JSON.
+# An indexer in a process of its own, so it can be killed; prints its report as JSON. Its embedder
+# takes 30 ms a chunk, as a real one takes its time: a run then lasts seconds on any machine, so
+# the kills below land while it works, not after it is done (the fake alone finished first on a
+# quiet machine).
 INDEXER = textwrap.dedent("""
-    import json, sys
+    import json, sys, time
     sys.path.insert(0, {tests!r})
     from fakes import FakeEmbedder
     from rag.store import IndexSpec
     from rag.store.indexing import update_index
     from rag.store.postgres import PostgresStore
+
+    class PacedEmbedder(FakeEmbedder):
+        def embed(self, texts):
+            time.sleep(0.03 * len(texts))
+            return super().embed(texts)
+
     spec = IndexSpec(embedder=FakeEmbedder.name, dimension=FakeEmbedder.dimension, chunk_tokens=128, chunk_overlap=24)
     store = PostgresStore(sys.argv[1])
-    _, report = update_index(store, [sys.argv[2]], FakeEmbedder(), spec)
+    _, report = update_index(store, [sys.argv[2]], PacedEmbedder(), spec)
     print(json.dumps({{"documents": report.documents, "chunks": report.chunks, "embedded": report.embedded,
                       "changed": report.changed}}))
 """).format(tests=str(TESTS))
