@@ -60,3 +60,9 @@ class FakeGenerator(Generator):
             raise AssertionError("FakeGenerator: no reply queued")
         words = re.findall(r"\S+\s*", self.replies.pop(0))
         yield from words[:max_tokens]
+
+
+# A question about seeds/, a reply the fake reader can give, and the sentence that backs it.
+QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
+REPLY = "Russia claimed Rivnopillia and Mala Tokmachka [1]."
+QUOTED = "On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka in the Zaporizhzhia region."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from fakes import FakeGenerator
+from fakes import QUESTION, QUOTED, REPLY, FakeGenerator
 from mcp import Client
 
 from rag import RAG
@@ -18,9 +18,6 @@ from rag.documents import load_documents
 from rag.mcp_server import document_text, indexed_chunks, stdio_server
 from rag.server import create_app
 
-QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
-REPLY = "Russia claimed Rivnopillia and Mala Tokmachka [1]."
-QUOTED = "On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka in the Zaporizhzhia region."
 
 
 class SlowGenerator(FakeGenerator):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fakes import FakeGenerator
+from fakes import QUESTION, QUOTED, REPLY, FakeGenerator
 from fastapi.testclient import TestClient
 
 from rag import REFUSAL, RAG
@@ -19,9 +19,6 @@ from rag.server import create_app
 from rag.server.worker import Worker
 from rag.settings import Settings
 
-QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
-REPLY = "Russia claimed Rivnopillia and Mala Tokmachka [1]."
-QUOTED = "On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka in the Zaporizhzhia region."
 
 
 class GatedGenerator(FakeGenerator):
