@@ -19,7 +19,6 @@ from rag.mcp_server import document_text, indexed_chunks, stdio_server
 from rag.server import create_app
 
 
-
 class SlowGenerator(FakeGenerator):
     """Streams `word ` every 20 ms up to `max_tokens`; `closed` is set when its stream is closed."""
 

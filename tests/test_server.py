@@ -20,7 +20,6 @@ from rag.server.worker import Worker
 from rag.settings import Settings
 
 
-
 class GatedGenerator(FakeGenerator):
     """Streams `word ` until closed or `max_tokens`; waits at `gate` before the first piece."""
 
