@@ -4,7 +4,7 @@
 
 Each set's corpus is indexed with MiniLM into a FAISS folder and into a PostgreSQL collection.
 Rows: keyword search alone (bm25s on the folder; in PostgreSQL, BM25 computed in SQL over the
-`tsvector`s, any word of the question matching; bench/results/*-keywords-ts_rank_cd.md has the
+same words, any word of the question matching; bench/results/*-keywords-ts_rank_cd.md has the
 built-in `ts_rank_cd` ranking measured the same way) and the hybrid retrieval rag uses (dense + keywords fused
 by rank) on each store; hit@k over the answerable questions' evidence (rag.scoring).
 """
@@ -39,7 +39,7 @@ def measure(gold: Path, corpus: Path, url: str, collection: str, folder: Path) -
             keys = index.keywords.search(question.question, max(KS))
             keyword.append([_span(index.chunks[key]) for key in keys])
             hybrid.append([_span(hit.chunk) for hit in rag.retrieve(question.question, k=max(KS))])
-        label = "bm25s" if name == "FAISS folder" else "BM25 in SQL over tsvector"
+        label = "bm25s" if name == "FAISS folder" else "BM25 in SQL"
         rows[f"{name}: keywords alone ({label})"] = keyword
         rows[f"{name}: hybrid (dense + {label})"] = hybrid
     pg_rag.backend.close()

@@ -6,8 +6,8 @@
 
 Synthetic chunks (bench.synthetic: clustered 384-d unit vectors, texts with seeds/' word
 frequencies). FAISS: the layout rag.store.ann picks, built in memory. PostgreSQL: COPY BINARY
-into rag's own tables (the GIN keyword index kept up during the load, as `rag index` does, and
-the BM25 term counts taken after it),
+into rag's own tables (each chunk's words split as `rag index` splits them, the GIN keyword index
+kept up during the load, and the BM25 term counts taken after it),
 then the HNSW index (m 16, ef_construction 64) built over the loaded rows, timed apart; queries
 one at a time over a pooled connection at several ef_search, recall@10 against exact search.
 PostgreSQL is pgserver's (BENCH_POSTGRES_URL names another server). Memory: the resident
@@ -99,6 +99,7 @@ def measure_postgres(url: str, collection: str, vectors, queries, truth, chunks)
     from psycopg.types.json import Jsonb
 
     from rag.store import pg_search, postgres
+    from rag.store.keywords import words
     from rag.store.pg_schema import create_hnsw
     from rag.store.pg_search import PostgresIndex
     from rag.store.postgres import PostgresStore, count_all_terms
@@ -115,12 +116,13 @@ def measure_postgres(url: str, collection: str, vectors, queries, truth, chunks)
                     "INSERT INTO rag_documents (collection, source, doc_id, title, pages, sections, chunks) "
                     "VALUES (%s, %s, %s, %s, '[]', '[]', 0) RETURNING id",
                     (collection_id, f"/synthetic/{doc}.txt", doc, doc)).fetchone()[0]
-            with conn.cursor().copy("COPY rag_chunks (collection, document, chunk_id, start, \"end\", text, pages, "
-                                    "sections, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(postgres._COPY_TYPES)
-                for chunk, vector in zip(chunks, vectors):
-                    copy.write_row((collection_id, documents[chunk.doc_id], chunk.id, chunk.start, chunk.end,
-                                    chunk.text, Jsonb([]), Jsonb([]), vector))
+            with conn.cursor().copy(postgres.COPY_CHUNKS) as copy:
+                copy.set_types(postgres.COPY_TYPES)
+                for begin in range(0, len(chunks), 10_000):
+                    batch = chunks[begin:begin + 10_000]
+                    for chunk, vector, chunk_words in zip(batch, vectors[begin:], words([c.text for c in batch])):
+                        copy.write_row((collection_id, documents[chunk.doc_id], chunk.id, chunk.start, chunk.end,
+                                        chunk.text, Jsonb([]), Jsonb([]), chunk_words, vector))
             conn.execute("UPDATE rag_documents d SET chunks = (SELECT count(*) FROM rag_chunks c "
                          "WHERE c.document = d.id) WHERE collection = %s", (collection_id,))
             count_all_terms(conn, collection_id)

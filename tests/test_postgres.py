@@ -283,3 +283,5 @@ def test_a_version_1_schema_is_migrated_and_its_keyword_counts_backfilled(pg_url
     written = dict(_rows(pg_url, "SELECT term, df FROM rag_terms t JOIN rag_collections s ON s.id = t.collection "
                                  "WHERE s.name = 'fresh'"))
     assert backfilled == written and migrated.keywords.search("Rivnopillia", 3)
+    sizes = _rows(pg_url, "SELECT chunks, words FROM rag_collections ORDER BY id")
+    assert sizes[0] == sizes[1] and sizes[0][1] > sizes[0][0]

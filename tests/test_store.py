@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -135,6 +136,20 @@ def test_the_pipeline_retrieves_the_same_dense_hits_from_either_store(tmp_path, 
         rag.backend.close()
     assert results[0] == results[1]
     assert all(results[0])
+
+
+def test_both_stores_rank_the_same_chunks_by_keywords_for_every_gold_question(tmp_path, pg_url, seeds):
+    import json
+
+    gold = Path(__file__).parents[1] / "eval" / "seeds.jsonl"
+    questions = [json.loads(line)["question"] for line in gold.read_text().splitlines() if line.strip()]
+    rankings = []
+    for store in (open_store(tmp_path / "index"), open_store(pg_url)):
+        index, _ = update_index(store, [seeds], FakeEmbedder(), SPEC)
+        rankings.append([[index.chunks[key].id for key in index.keywords.search(q, 20)] for q in questions])
+        store.close()
+    assert len(questions) > 100 and all(rankings[0])
+    assert rankings[0] == rankings[1]
 
 
 @pytest.mark.parametrize("command", ["index", "ask", "chat", "serve", "eval", "check", "models"])

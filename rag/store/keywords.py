@@ -3,6 +3,9 @@
 Building BM25 over a million chunks takes minutes; loading the saved arrays with mmap takes
 milliseconds, and a query reads only the posting lists of its own words. An index saved before
 keyword indexes were stored gets one built in memory by each process that searches it.
+
+`words` is the one tokeniser of both stores: PostgreSQL keeps each chunk's words as bm25s splits
+them, so its BM25 in SQL ranks chunks as this index does. Equal scores rank by position, in both.
 """
 
 from __future__ import annotations
@@ -14,6 +17,13 @@ from pathlib import Path
 # Our record of the index beside bm25s's files: how many texts it covers (bm25s keeps none
 # when no text has a word that is not a stopword).
 _COUNT = "count.json"
+
+
+def words(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's words as BM25 counts them: lowercased, two characters or more, English stopwords out."""
+    import bm25s
+
+    return bm25s.tokenize(list(texts), stopwords="en", return_ids=False, show_progress=False)
 
 
 class KeywordIndex:
@@ -52,13 +62,16 @@ class KeywordIndex:
 
     def search(self, query: str, k: int) -> list[int]:
         """Positions of the best `k` chunks that share a word with `query`, best first."""
-        import bm25s
+        import numpy as np
 
-        if self._bm25 is None:
+        if self._bm25 is None or k < 1:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)
-        known = [t for t in tokens[0] if t in self._bm25.vocab_dict]
+        known = [t for t in words([query])[0] if t in self._bm25.vocab_dict]
         if not known:
             return []
-        ids, scores = self._bm25.retrieve([known], k=min(k, self.count), show_progress=False)
-        return [int(i) for i, s in zip(ids[0], scores[0]) if s > 0]
+        scores = self._bm25.get_scores(known)
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > k:
+            hits = hits[scores[hits] >= np.partition(scores[hits], -k)[-k]]
+        # bm25s's own top-k leaves equal scores in no set order; by position they match PostgreSQL's.
+        return hits[np.lexsort((hits, -scores[hits]))][:k].tolist()

@@ -8,14 +8,30 @@ edited. Nobody writes SQL by hand: rag runs these on first use.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ..errors import StoreError
 from ..settings import redact_url
 
 log = logging.getLogger(__name__)
 
-# Each migration takes the schema from version n to n + 1; a new one is appended, never edited.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+
+def _fill_words(conn) -> None:
+    """Each stored chunk's words, split as the FAISS folder's bm25s splits them (rag.store.keywords)."""
+    from .keywords import words
+
+    last = 0
+    while rows := conn.execute("SELECT id, text FROM rag_chunks WHERE id > %s ORDER BY id LIMIT 5000",
+                               (last,)).fetchall():
+        with conn.cursor() as cursor:
+            cursor.executemany("UPDATE rag_chunks SET words = %s WHERE id = %s",
+                               list(zip(words([text for _, text in rows]), [key for key, _ in rows])))
+        last = rows[-1][0]
+
+
+# Each migration takes the schema from version n to n + 1; a new one is appended, never edited. A
+# step is SQL, or a function of the connection for what SQL cannot do.
+MIGRATIONS: tuple[tuple[str | Callable, ...], ...] = (
     (
         "CREATE TABLE rag_collections (id serial PRIMARY KEY, name text UNIQUE NOT NULL, embedder text NOT NULL,"
         " dimension int NOT NULL, chunk_tokens int NOT NULL, chunk_overlap int NOT NULL,"
@@ -45,6 +61,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE rag_collections s SET chunks = t.chunks, lexemes = t.lexemes FROM (SELECT collection,"
         " count(*) AS chunks, sum(length(tsv)) AS lexemes FROM rag_chunks GROUP BY collection) t"
         " WHERE t.collection = s.id",
+    ),
+    # 3: BM25 over bm25s's words instead of PostgreSQL's English stems, so both stores rank chunks
+    # alike (bench/parity.py); each collection's length is now its words, as bm25s counts them.
+    (
+        "ALTER TABLE rag_chunks ADD COLUMN words text[]",
+        _fill_words,
+        "ALTER TABLE rag_chunks ALTER COLUMN words SET NOT NULL",
+        "ALTER TABLE rag_chunks DROP COLUMN tsv",
+        "CREATE INDEX rag_chunks_words ON rag_chunks USING gin (words)",
+        "ALTER TABLE rag_collections RENAME COLUMN lexemes TO words",
+        "DELETE FROM rag_terms",
+        "INSERT INTO rag_terms SELECT c.collection, w.word, count(*) FROM rag_chunks c,"
+        " LATERAL (SELECT DISTINCT unnest(c.words) AS word) w GROUP BY c.collection, w.word",
+        "UPDATE rag_collections s SET chunks = coalesce(t.chunks, 0), words = coalesce(t.words, 0) FROM"
+        " rag_collections r LEFT JOIN (SELECT collection, count(*) AS chunks, sum(cardinality(words)) AS words"
+        " FROM rag_chunks GROUP BY collection) t ON t.collection = r.id WHERE r.id = s.id",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -80,8 +112,11 @@ def migrate(conn, url: str) -> None:
             raise StoreError(f"the rag schema in {redact_url(url)} is version {version}, newer than this rag "
                              f"({SCHEMA_VERSION}): upgrade rag")
         for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number]:
-                conn.execute(statement)
+            for step in MIGRATIONS[number]:
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.execute(step)
             log.info("rag schema migrated to version %d", number + 1)
         conn.execute("UPDATE rag_schema SET version = %s", (SCHEMA_VERSION,))
     from pgvector.psycopg import register_vector

@@ -1,14 +1,14 @@
-"""Searching a PostgreSQL collection: HNSW for the vectors, BM25 in SQL for the words, chunks by row id."""
+"""Searching a PostgreSQL collection: HNSW for the vectors, BM25 in SQL over bm25s's words, chunks by row id."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..types import Chunk
 from .folder import IndexSpec
+from .keywords import words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,40 +99,43 @@ class _Chunks(Sequence):
 
 
 class _Keywords:
-    """BM25 in PostgreSQL: candidates from the GIN index over the `tsvector`s, scored with `rag_terms`' IDF."""
+    """BM25 in PostgreSQL over each chunk's words: candidates from their GIN index, scored as bm25s scores them."""
 
     def __init__(self, index: PostgresIndex) -> None:
         self._index = index
 
     def search(self, query: str, k: int) -> list[int]:
         """Row ids of the best `k` chunks that share a word with `query`, best first."""
-        if not re.search(r"\w", query):
+        terms = words([query])[0]
+        if not terms or k < 1:
             return []
         # A question's words rarely all appear in one chunk: any of them matches, as in BM25.
         with self._index.store.connection() as conn:
-            rows = conn.execute(_BM25, {"text": query, "col": self._index._collection, "k": k, "k1": BM25_K1,
+            rows = conn.execute(_BM25, {"terms": terms, "col": self._index._collection, "k": k, "k1": BM25_K1,
                                         "b": BM25_B, "common": COMMON_TERM, "common_min": COMMON_MIN}).fetchall()
         return [int(r[0]) for r in rows]
 
 
-# Lucene's BM25: idf = ln(1 + (n - df + 0.5) / (df + 0.5)); tf saturates with k1, length (distinct
-# terms, as `length(tsvector)` counts) is normalised by b against the collection's mean. Every
-# chunk holding a query term is scored, so terms in more than `COMMON_TERM` of a big collection
-# (at least `COMMON_MIN` chunks) pick no candidates: they weigh least, and at 200k synthetic
-# chunks "minister" alone made a query score most of the table for 18 s (bench/store.py).
+# bm25s's scoring ("lucene"): idf = ln(1 + (n - df + 0.5) / (df + 0.5)); tf saturates with k1, a
+# chunk's length (its words) is normalised by b against the collection's mean; a word the question
+# repeats counts each time. Every chunk holding a query word is scored, so words in more than
+# `COMMON_TERM` of a big collection (at least `COMMON_MIN` chunks) pick no candidates: they weigh
+# least, and at 200k synthetic chunks "minister" alone made a query score most of the table for
+# 18 s (bench/store.py). Equal scores rank by row id, the order the chunks were written in.
 _BM25 = """
-WITH query AS (SELECT tsvector_to_array(to_tsvector('english', %(text)s)) AS terms),
-     stats AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(lexemes::float8 / greatest(chunks, 1), 1) AS avgdl
+WITH query AS (SELECT term, count(*) AS times FROM unnest(%(terms)s::text[]) term GROUP BY term),
+     stats AS (SELECT greatest(chunks, 1)::float8 AS n, words::float8 / nullif(chunks, 0) AS avgdl
                FROM rag_collections WHERE id = %(col)s),
-     idf AS (SELECT t.term, t.df, ln(1 + (stats.n - t.df + 0.5) / (t.df + 0.5)) AS w
-             FROM rag_terms t, stats, query WHERE t.collection = %(col)s AND t.term = ANY(query.terms) AND t.df > 0),
-     picked AS (SELECT to_tsquery('simple', string_agg(quote_literal(idf.term), ' | ')) AS q FROM idf, stats
+     idf AS (SELECT t.term, t.df, q.times, ln(1 + (stats.n - t.df + 0.5) / (t.df + 0.5)) AS w
+             FROM rag_terms t JOIN query q ON q.term = t.term, stats WHERE t.collection = %(col)s AND t.df > 0),
+     picked AS (SELECT array_agg(idf.term) AS terms FROM idf, stats
                 WHERE idf.df <= greatest(%(common_min)s, %(common)s * stats.n))
 SELECT c.id FROM rag_chunks c, picked, stats,
-     LATERAL (SELECT sum(idf.w * cardinality(u.positions) * (%(k1)s + 1)
-                         / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / stats.avgdl))) AS score
-              FROM unnest(c.tsv) u JOIN idf ON idf.term = u.lexeme) s
-WHERE c.collection = %(col)s AND picked.q IS NOT NULL AND c.tsv @@ picked.q AND s.score > 0
+     LATERAL (SELECT sum(idf.w * idf.times * d.tf * (%(k1)s + 1)
+                         / (d.tf + %(k1)s * (1 - %(b)s + %(b)s * cardinality(c.words) / stats.avgdl))) AS score
+              FROM (SELECT u.word, count(*) AS tf FROM unnest(c.words) u(word) GROUP BY u.word) d
+              JOIN idf ON idf.term = d.word) s
+WHERE c.collection = %(col)s AND c.words && picked.terms AND s.score > 0
 ORDER BY s.score DESC, c.id LIMIT %(k)s
 """
 COMMON_TERM = 0.05

@@ -3,8 +3,8 @@
 Tables (created and migrated by rag, `rag_schema` holds the version): `rag_collections` (one
 per `--collection`, with the embedder and chunk settings its vectors were made with),
 `rag_documents` (path, content hash, title, date, pages, sections, chunk count) and `rag_chunks`
-(text, exact span, page and section marks, a generated `tsvector` for keyword search and the
-vector). Each collection has its own partial HNSW index (cosine) over its vectors cast to its
+(text, exact span, page and section marks, its words for keyword search as bm25s splits them,
+and the vector). Each collection has its own partial HNSW index (cosine) over its vectors cast to its
 dimension, so collections of different embedders live in one table.
 
 Writers take a per-collection advisory lock, held by the connection, so the server releases it
@@ -27,6 +27,7 @@ from ..errors import IndexStateError, StoreError
 from ..settings import redact_url
 from ..types import Chunk, Document
 from .folder import IndexSpec
+from .keywords import words
 from .protocol import SyncResult
 from .pg_schema import create_hnsw, migrate
 from .pg_search import PostgresIndex
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 
 # Chunks embedded before their documents are written: a batch big enough to keep the embedder busy.
 _EMBED_GROUP = 256
-_COPY_TYPES = ["int4", "int8", "text", "int4", "int4", "text", "jsonb", "jsonb", "vector"]
+COPY_CHUNKS = ("COPY rag_chunks (collection, document, chunk_id, start, \"end\", text, pages, sections, words, "
+               "embedding) FROM STDIN WITH (FORMAT BINARY)")
+COPY_TYPES = ["int4", "int8", "text", "int4", "int4", "text", "jsonb", "jsonb", "text[]", "vector"]
 
 
 def is_url(setting: str) -> bool:
@@ -228,12 +231,11 @@ class PostgresStore:
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (collection, document.source, document.id, document.title, document.date, Jsonb(list(document.pages)),
              Jsonb([list(s) for s in document.sections]), len(chunks))).fetchone()[0]
-        with conn.cursor().copy("COPY rag_chunks (collection, document, chunk_id, start, \"end\", text, pages, "
-                                "sections, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
-            copy.set_types(_COPY_TYPES)
-            for c, vector in zip(chunks, vectors):
+        with conn.cursor().copy(COPY_CHUNKS) as copy:
+            copy.set_types(COPY_TYPES)
+            for c, vector, chunk_words in zip(chunks, vectors, words([c.text for c in chunks])):
                 copy.write_row((collection, doc_row, c.id, c.start, c.end, c.text, Jsonb([list(p) for p in c.pages]),
-                                Jsonb([list(s) for s in c.sections]), vector))
+                                Jsonb([list(s) for s in c.sections]), chunk_words, vector))
         _count_terms(conn, collection, doc_row, +1)
 
     @staticmethod
@@ -248,8 +250,8 @@ class PostgresStore:
             (document.source, document.title, document.date, Jsonb(list(document.pages)),
              Jsonb([list(s) for s in document.sections]), source_row)).fetchone()[0]
         conn.execute("INSERT INTO rag_chunks (collection, document, chunk_id, start, \"end\", text, pages, sections, "
-                      "embedding) SELECT collection, %s, chunk_id, start, \"end\", text, pages, sections, embedding "
-                      "FROM rag_chunks WHERE document = %s ORDER BY id", (row, source_row))
+                      "words, embedding) SELECT collection, %s, chunk_id, start, \"end\", text, pages, sections, "
+                      "words, embedding FROM rag_chunks WHERE document = %s ORDER BY id", (row, source_row))
         _count_terms(conn, collection, row, +1)
 
     @contextmanager
@@ -301,12 +303,12 @@ def _count_terms(conn, collection: int, document: int | None, sign: int) -> None
     """Add (`sign` 1) or take away (-1) a document's chunks in the BM25 counts; all chunks when `document` is None."""
     where = "c.collection = %(col)s" + ("" if document is None else " AND c.document = %(doc)s")
     args = {"col": collection, "doc": document, "sign": sign}
-    conn.execute(f"INSERT INTO rag_terms (collection, term, df) SELECT %(col)s, u.lexeme, %(sign)s * count(*) "
-                 f"FROM rag_chunks c, unnest(c.tsv) u WHERE {where} GROUP BY u.lexeme "
-                 "ON CONFLICT (collection, term) DO UPDATE SET df = rag_terms.df + excluded.df", args)
-    conn.execute(f"UPDATE rag_collections SET chunks = chunks + %(sign)s * t.n, lexemes = lexemes + %(sign)s * t.l "
-                 f"FROM (SELECT count(*) AS n, coalesce(sum(length(c.tsv)), 0) AS l FROM rag_chunks c WHERE {where}) t "
-                 "WHERE id = %(col)s", args)
+    conn.execute(f"INSERT INTO rag_terms (collection, term, df) SELECT %(col)s, w.word, %(sign)s * count(*) "
+                 f"FROM rag_chunks c, LATERAL (SELECT DISTINCT unnest(c.words) AS word) w WHERE {where} "
+                 "GROUP BY w.word ON CONFLICT (collection, term) DO UPDATE SET df = rag_terms.df + excluded.df", args)
+    conn.execute(f"UPDATE rag_collections SET chunks = chunks + %(sign)s * t.n, words = words + %(sign)s * t.w "
+                 f"FROM (SELECT count(*) AS n, coalesce(sum(cardinality(c.words)), 0) AS w FROM rag_chunks c "
+                 f"WHERE {where}) t WHERE id = %(col)s", args)
 
 
 def count_all_terms(conn, collection: int) -> None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class Keywords(Protocol):
-    """Keyword search (BM25): bm25s beside a folder, SQL over `tsvector`s in PostgreSQL."""
+    """Keyword search (BM25): bm25s beside a folder, SQL over the same words in PostgreSQL."""
 
     def search(self, query: str, k: int) -> list[int]: ...  # keys of the best chunks sharing a word with `query`
 
