@@ -105,11 +105,12 @@ _FEATURE_REASONS = {"judge": "not_confirmed", "overlap": "off_topic", "retrieval
 MODELS = {
     frozenset({"overlap"}): Model(0.4300, {"overlap": 0.4383}, {"overlap": 0.5876}, {"overlap": 0.2575}),
     frozenset({"judge"}): Model(0.5128, {"judge": 0.9755}, {"judge": 0.8343}, {"judge": 1.1330}),
-    # issue 25 (eval/runs/2026-12-07-issue25): the same 236 answers with the constraint check
-    # (cross-validated AUC .750 against the judge's .749; a contradiction is refused outright).
-    frozenset({"judge", "constraint"}): Model(0.5001, {"judge": 0.8988, "constraint": 0.4364},
-                                              {"judge": 0.8343, "constraint": 0.9513},
-                                              {"judge": 1.1330, "constraint": 0.1805}),
+    # issue 25 (eval/runs/2026-12-07-issue25b/curve.md): the same 236 answers with the constraint check,
+    # documents dated by rag.dates (cross-validated AUC .757, the judge's alone .757; a contradiction
+    # is refused outright).
+    frozenset({"judge", "constraint"}): Model(0.5359, {"judge": 0.9986, "constraint": 0.4446},
+                                              {"judge": 0.8343, "constraint": 0.9640},
+                                              {"judge": 1.1330, "constraint": 0.1652}),
 }
 
 
