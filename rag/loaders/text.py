@@ -19,8 +19,7 @@ _HEAD = 1 << 16
 # A date line such as "date 2025-11-13", "Date: 2025-11-13" or "Published: November 16, 2025".
 _DATE_LINE = re.compile(r"^\s*(?:date|published(?: at| on)?|updated)\s*:?\s*(?P<date>.+)$", re.I)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-# A month name must be capitalised: "may 5, 2020" is more likely a verb than a date.
-_MONTH_WORD = re.compile(r"[A-Za-z]+")
+_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def read(path: Path, *, markdown: bool = False) -> Loaded:
@@ -82,7 +81,9 @@ def first_date(text: str) -> dt.date | None:
 
 
 def _plausible(span: str) -> bool:
-    words = _MONTH_WORD.findall(span)
+    """Whether a written date is one a reader would take as a date: a month word with its capital ("may 5,
+    2020" is more likely a verb), a slashed date that reads one way only."""
+    words = _LETTERS.findall(span)
     if words:
         return all(word[0].isupper() or word.lower() in ("of", "st", "nd", "rd", "th") for word in words)
     if "/" in span:
