@@ -100,3 +100,9 @@ def test_evidence_that_contradicts_the_question_is_refused_outright_and_silence_
     doubted = decide(Signals(**{**vars(GOOD), "judge": 0.9, "constraint": 0.5}), threshold=0.99, models=MODELS)
     assert (doubted.answer, doubted.reason) == (False, "constraint_unmet")
     assert {"contradicts_question", "constraint_unmet"} <= set(REASONS)
+
+
+def test_evidence_that_does_not_name_what_the_question_asks_about_is_refused_outright():
+    absent = Signals(**{**vars(GOOD), "names_absent": True})
+    assert decide(absent, threshold=0.0, models=MODELS) == Decision(False, "names_absent", None)
+    assert not needs_judge(absent) and "names_absent" in REASONS

@@ -4,6 +4,7 @@ import pytest
 
 from rag.documents import load_documents, parse_document
 from rag.errors import InputError
+from rag.loaders.text import first_date
 
 
 def test_seeds_load_with_titles_dates_and_stable_ids(seeds):
@@ -58,3 +59,27 @@ def test_missing_path_and_empty_folder_are_clear_errors(tmp_path):
         load_documents([tmp_path / "nope"])
     with pytest.raises(InputError, match=r"no documents \(.txt, .md, .pdf, .html, .docx, .pptx"):
         load_documents([tmp_path])
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Nov 13, 2020 ... All 10 episodes debut on Nov 15.", dt.date(2020, 11, 13)),
+    ("Posted Sept. 5, 2021 by staff", dt.date(2021, 9, 5)),
+    ("13 Nov 2020 - the season opens", dt.date(2020, 11, 13)),
+    ("Wednesday, November 18, 2020: the draft", dt.date(2020, 11, 18)),
+    ("Updated 6/19/2020 at noon", dt.date(2020, 6, 19)),
+    ("Dec. 2015 was cold, then on 2016-01-04 it snowed", dt.date(2016, 1, 4)),
+])
+def test_first_date_reads_abbreviated_and_day_first_months(text, date):
+    assert first_date(text) == date
+
+
+@pytest.mark.parametrize("text", [
+    "5 apples in 2020",                     # numbers are no date (dateutil's fuzzy parser says 2020-05-07)
+    "room 12 of 2019",
+    "we may 5, 2020 be late",               # a lower-case "may" is a verb
+    "on 6/7/2020 or 7/6/2020",              # either order: no date rather than a guess
+    "Feb 30, 2021 never was",               # not a day of that month
+    "In November 2020 the season began",    # no day
+])
+def test_first_date_makes_no_date_out_of_numbers(text):
+    assert first_date(text) is None

@@ -262,3 +262,11 @@ def test_an_answer_whose_sources_are_about_another_year_is_refused_with_the_year
     assert (answer.text, answer.abstained, answer.reason) == (REFUSAL, True, "contradicts_question")
     assert answer.notes == ("the sources are about 2019, the question asks about 2021",)
     assert answer.signals.judge is None  # refused outright: no checker call spent on it
+
+
+def test_an_answer_whose_sources_do_not_name_what_the_question_asks_about_is_refused(news, fake_llm):
+    fake_llm.enqueue("Simona Halep [1]")
+    answer = news.ask("Who won the women's singles at the US Open in 2019?")
+    assert (answer.text, answer.abstained, answer.reason) == (REFUSAL, True, "names_absent")
+    assert answer.notes == ("the sources do not name US Open",)
+    assert answer.signals.names_absent and answer.signals.judge is None

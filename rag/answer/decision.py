@@ -4,9 +4,9 @@ Everything that decides lives here: the gate on retrieval (no passage is about t
 the refusal text and how a reader's refusal is recognised, the outright refusals, whether the
 judge is worth asking, the graded model, and whether the fallback reader is asked.
 
-Three findings refuse outright, since no confidence can make them a checkable answer: the reader
-declined, no sentence of the answer is backed by a source, or the answer only restates the
-question. Otherwise a logistic model estimates the probability that the answer is right from
+Some findings refuse outright, since no confidence can make them a checkable answer: the reader
+declined, no sentence of the answer is backed by a source, the answer only restates the question,
+or the cited evidence is about another year or edition, or does not name what the question asks about. Otherwise a logistic model estimates the probability that the answer is right from
 the graded signals, and the answer stands when that reaches the threshold (the setting
 `answer_threshold`). A refusal then names the signal that weighed most against the answer.
 
@@ -38,6 +38,8 @@ REASONS = {
     # issue 25: the question's year, season or edition against the cited evidence (rag.answer.constraints).
     "contradicts_question": "the sources are about another year, season or edition than the question asks",
     "constraint_unmet": "the sources do not say the year, season or edition the question asks about",
+    # issue 25: the one name the question asks about, against the cited evidence (rag.answer.entities).
+    "names_absent": "the sources do not name what the question asks about",
 }
 
 
@@ -54,6 +56,8 @@ class Signals:
     answer_probability: float | None = None  # geometric mean of the answer's token probabilities
     # issue 25: the cited passages meet the question's constraints (1), say nothing of one (.5), contradict one (0).
     constraint: float | None = None
+    # The question asks about one name, and no cited passage or its title holds any word of it.
+    names_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,12 @@ _FEATURE_REASONS = {"judge": "not_confirmed", "overlap": "off_topic", "retrieval
 MODELS = {
     frozenset({"overlap"}): Model(0.4300, {"overlap": 0.4383}, {"overlap": 0.5876}, {"overlap": 0.2575}),
     frozenset({"judge"}): Model(0.5128, {"judge": 0.9755}, {"judge": 0.8343}, {"judge": 1.1330}),
-    # issue 25 (eval/runs/2026-12-07-issue25): the same 236 answers with the constraint check
-    # (cross-validated AUC .750 against the judge's .749; a contradiction is refused outright).
-    frozenset({"judge", "constraint"}): Model(0.5001, {"judge": 0.8988, "constraint": 0.4364},
-                                              {"judge": 0.8343, "constraint": 0.9513},
-                                              {"judge": 1.1330, "constraint": 0.1805}),
+    # issue 25 (eval/runs/2026-12-07-issue25b/curve.md): the same 236 answers with the constraint check,
+    # documents dated by rag.dates (cross-validated AUC .757, the judge's alone .757; a contradiction
+    # is refused outright).
+    frozenset({"judge", "constraint"}): Model(0.5359, {"judge": 0.9986, "constraint": 0.4446},
+                                              {"judge": 0.8343, "constraint": 0.9640},
+                                              {"judge": 1.1330, "constraint": 0.1652}),
 }
 
 
@@ -146,6 +151,8 @@ def outright(signals: Signals) -> Decision | None:
         return Decision(False, "restates_question")
     if signals.constraint == 0.0:  # issue 25: no right answer was refused by this on the recorded runs
         return Decision(False, "contradicts_question")
+    if signals.names_absent:  # nor by this (eval/runs/2026-12-07-issue25b/entities.md)
+        return Decision(False, "names_absent")
     return None
 
 

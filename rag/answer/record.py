@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..types import Answer, Hit, Timings
 from .constraints import Finding
 from .decision import REFUSAL, Decision, Signals
+from .entities import EntityFinding
 from .prompt import Prompt
 from .verify import Verified
 
@@ -32,6 +33,7 @@ class Record:
     checked: Verified | None = None              # the answer with only the markers its sources back, completed
     notes: tuple[str, ...] = ()                  # what the user should know: a year taken from the document's date...
     constraints: Finding | None = None           # how the cited evidence meets the question's years, editions...
+    entities: EntityFinding | None = None        # whether it names what the question asks about
     signals: Signals | None = None               # what the decision is made from
     decision: Decision | None = None
     readers: list[str] = field(default_factory=list)   # the readers asked, in order

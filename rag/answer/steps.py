@@ -16,7 +16,7 @@ from ..generation import Generator
 from ..text import strip_markers
 from ..types import Hit
 from . import decision as decisions
-from . import constraints, evidence
+from . import constraints, entities, evidence
 from .cite import normalize_markers
 from .complete import complete_answer
 from .prompt import build_prompt, check_messages, merge_overlapping
@@ -81,14 +81,15 @@ def complete(record: Record) -> None:
 
 
 def constrain(record: Record) -> None:
-    """The question's years, seasons, editions and ordinals checked against the cited passages and their dates."""
+    """The question's years, seasons, editions and ordinals checked against the cited passages and their dates,
+    and the name it asks about against those passages and their titles."""
     if not record.checked.citations:
-        record.constraints = None
+        record.constraints = record.entities = None
         return
     cited = [record.prompt.sources[n - 1].chunk for n in sorted({c.number for c in record.checked.citations})]
     record.constraints = constraints.check(record.query, [c.text for c in cited], [c.date for c in cited])
-    if record.constraints.message:
-        record.notes += (record.constraints.message,)
+    record.entities = entities.check(record.query, [c.text for c in cited], [c.title for c in cited])
+    record.notes += tuple(m for m in (record.constraints.message, record.entities.message) if m)
 
 
 def measure(record: Record, reader: Generator) -> None:
@@ -100,7 +101,8 @@ def measure(record: Record, reader: Generator) -> None:
         overlap=max((addresses(record.query, c.text) for c in checked.citations), default=0.0),
         retrieval=record.hits[0].score,
         answer_probability=_geometric_mean(reader.last_probabilities) if reader.gives_probabilities else None,
-        constraint=None if record.constraints is None else record.constraints.score)
+        constraint=None if record.constraints is None else record.constraints.score,
+        names_absent=record.entities is not None and record.entities.absent)
 
 
 def check(record: Record, checker: Generator) -> None:

@@ -12,14 +12,14 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from ..dates import find_dates
 from .record import Loaded, Unreadable
 
 _HEAD = 1 << 16
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # A date line such as "date 2025-11-13", "Date: 2025-11-13" or "Published: November 16, 2025".
 _DATE_LINE = re.compile(r"^\s*(?:date|published(?: at| on)?|updated)\s*:?\s*(?P<date>.+)$", re.I)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_WRITTEN = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s*(\d{{4}})\b")
+_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def read(path: Path, *, markdown: bool = False) -> Loaded:
@@ -65,15 +65,31 @@ def title_and_date(text: str, markdown: bool = False) -> tuple[str, dt.date | No
 
 
 def first_date(text: str) -> dt.date | None:
-    """The first valid date written in `text` (2025-11-16 or November 16, 2025)."""
-    candidates = []
-    for match in _ISO.finditer(text):
-        candidates.append((match.start(), _date(int(match[1]), int(match[2]), int(match[3]))))
-    for match in _WRITTEN.finditer(text):
-        month = _MONTHS.split("|").index(match[1]) + 1
-        candidates.append((match.start(), _date(int(match[3]), month, int(match[2]))))
-    valid = sorted((pos, date) for pos, date in candidates if date)
-    return valid[0][1] if valid else None
+    """The first valid whole date written in `text`: "2025-11-16", "November 16, 2025", "Nov. 16, 2025", "16 Nov 2025".
+
+    Written dates are found by `rag.dates` (the one home of date forms). A date needs its year, month
+    and day, a month word written with a capital, and a slashed date a day over 12 ("6/19/2020"; "6/7/2020"
+    could be either order). Not dateutil's fuzzy parser: it makes a date out of "5 apples in 2020".
+    """
+    for written in find_dates(text):
+        if None in written.value or not _plausible(text[written.start:written.end]):
+            continue
+        date = _date(written.year, written.month, written.day)
+        if date is not None:
+            return date
+    return None
+
+
+def _plausible(span: str) -> bool:
+    """Whether a written date is one a reader would take as a date: a month word with its capital ("may 5,
+    2020" is more likely a verb), a slashed date that reads one way only."""
+    words = _LETTERS.findall(span)
+    if words:
+        return all(word[0].isupper() or word.lower() in ("of", "st", "nd", "rd", "th") for word in words)
+    if "/" in span:
+        month, day, _ = span.split("/")
+        return int(day) > 12 or month.lstrip("0") == day.lstrip("0")
+    return True
 
 
 def _headings(text: str) -> tuple[tuple[int, str], ...]:
