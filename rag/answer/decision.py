@@ -6,8 +6,9 @@ judge is worth asking, the graded model, and whether the fallback reader is aske
 
 Some findings refuse outright, since no confidence can make them a checkable answer: the reader
 declined, no sentence of the answer is backed by a source, the answer only restates the question,
-or the cited evidence is about another year or edition, or does not name what the question asks about. Otherwise a logistic model estimates the probability that the answer is right from
-the graded signals, and the answer stands when that reaches the threshold (the setting
+or the cited evidence is about another year or edition, or does not name what the question asks
+about. Otherwise a logistic model estimates the probability that the answer is right from the
+graded signals, and the answer stands when that reaches the threshold (the setting
 `answer_threshold`). A refusal then names the signal that weighed most against the answer.
 
 The model's weights were fitted by `eval/calibrate.py` over the gold sets' recorded signals,
