@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 
@@ -66,3 +68,27 @@ class FakeGenerator(Generator):
 QUESTION = "Which villages in the Zaporizhzhia region did Russia claim to capture?"
 REPLY = "Russia claimed Rivnopillia and Mala Tokmachka [1]."
 QUOTED = "On Telegram, it said the troops had taken Rivnopillia and Mala Tokmachka in the Zaporizhzhia region."
+
+
+class GatedGenerator(FakeGenerator):
+    """Streams `word ` until closed or `max_tokens`; waits at `gate` before the first piece."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.closed = threading.Event()
+        self.pieces = 0
+        self.calls = 0
+
+    def stream(self, messages, *, max_tokens):
+        self.calls += 1
+        self.started.set()
+        self.gate.wait(10)
+        try:
+            for _ in range(max_tokens):
+                self.pieces += 1
+                time.sleep(0.02)
+                yield "word "
+        finally:
+            self.closed.set()

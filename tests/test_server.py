@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fakes import QUESTION, QUOTED, REPLY, FakeGenerator
+from fakes import QUESTION, QUOTED, REPLY, FakeGenerator, GatedGenerator
 from fastapi.testclient import TestClient
 
 from rag import REFUSAL, RAG
@@ -18,30 +18,6 @@ from rag.errors import ConfigError
 from rag.server import create_app
 from rag.server.worker import Worker
 from rag.settings import Settings
-
-
-class GatedGenerator(FakeGenerator):
-    """Streams `word ` until closed or `max_tokens`; waits at `gate` before the first piece."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = threading.Event()
-        self.started = threading.Event()
-        self.closed = threading.Event()
-        self.pieces = 0
-        self.calls = 0
-
-    def stream(self, messages, *, max_tokens):
-        self.calls += 1
-        self.started.set()
-        self.gate.wait(10)
-        try:
-            for _ in range(max_tokens):
-                self.pieces += 1
-                time.sleep(0.02)
-                yield "word "
-        finally:
-            self.closed.set()
 
 
 def _served(tmp_path, seeds, generator, fake_embedder, **settings) -> RAG:
