@@ -10,33 +10,13 @@ from pathlib import Path
 
 import anyio
 import pytest
-from fakes import QUESTION, QUOTED, REPLY, FakeGenerator
+from fakes import QUESTION, QUOTED, REPLY, FakeGenerator, GatedGenerator
 from mcp import Client
 
 from rag import RAG
 from rag.documents import load_documents
 from rag.mcp_server import document_text, indexed_chunks, stdio_server
 from rag.server import create_app
-
-
-class SlowGenerator(FakeGenerator):
-    """Streams `word ` every 20 ms up to `max_tokens`; `closed` is set when its stream is closed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started = threading.Event()
-        self.closed = threading.Event()
-        self.pieces = 0
-
-    def stream(self, messages, *, max_tokens):
-        self.started.set()
-        try:
-            for _ in range(max_tokens):
-                self.pieces += 1
-                time.sleep(0.02)
-                yield "word "
-        finally:
-            self.closed.set()
 
 
 @asynccontextmanager
@@ -243,7 +223,8 @@ def test_index_reads_only_served_paths(tmp_path, seeds, fake_embedder, fake_llm)
 
 
 def test_a_cancelled_ask_stops_its_generation_and_the_next_call_works(tmp_path, seeds, fake_embedder):
-    generator = SlowGenerator()
+    generator = GatedGenerator()
+    generator.gate.set()
     rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=generator, min_score=0.0)
     rag.index([seeds])
 
