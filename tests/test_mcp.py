@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import pytest
-from fakes import QUESTION, QUOTED, REPLY, FakeGenerator, GatedGenerator
+from fakes import QUESTION, QUOTED, REPLY, GatedGenerator
+from serving import served
 from mcp import Client
 
 from rag import RAG
@@ -248,18 +248,12 @@ def test_a_cancelled_ask_stops_its_generation_and_the_next_call_works(tmp_path, 
 
 def test_serve_mounts_it_at_mcp_under_the_key_rule(tmp_path, seeds, fake_embedder, fake_llm):
     import httpx
-    import uvicorn
 
     rag = RAG(index_dir=tmp_path / "index", embedder=fake_embedder, generator=fake_llm, min_score=0.0,
               api_key="s3cret")
     rag.index([seeds])
-    server = uvicorn.Server(uvicorn.Config(create_app(rag), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}/mcp"
+    with served(create_app(rag)) as base:
+        url = f"{base}/mcp"
         refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
         assert refused.status_code == 401 and "API key" in refused.json()["error"]["message"]
 
@@ -277,9 +271,6 @@ def test_serve_mounts_it_at_mcp_under_the_key_rule(tmp_path, seeds, fake_embedde
         found, indexing = anyio.run(scenario)
         assert any(QUOTED in p["text"] for p in found.structured_content["passages"])
         assert not indexing.is_error, "with a key, indexing over HTTP is allowed inside serve_paths"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_models_that_fail_to_load_make_every_call_a_clear_error(indexed_fake, fake_llm):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from fakes import QUESTION, QUOTED, REPLY, FakeGenerator, GatedGenerator
+from fakes import QUESTION, QUOTED, REPLY, GatedGenerator
+from serving import served
 from fastapi.testclient import TestClient
 
 from rag import REFUSAL, RAG
@@ -192,19 +192,10 @@ def test_requests_whose_clients_left_give_their_place_in_the_queue_back(tmp_path
 
 
 def test_a_client_that_disconnects_stops_its_generation(tmp_path, seeds, fake_embedder):
-    import uvicorn
-
     generator = GatedGenerator()
     generator.gate.set()
     rag = _served(tmp_path, seeds, generator, fake_embedder)
-    server = uvicorn.Server(uvicorn.Config(create_app(rag), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        base = f"http://127.0.0.1:{port}"
+    with served(create_app(rag)) as base:
         with httpx.Client(base_url=base, timeout=30) as http:
             while http.get("/health").status_code != 200:
                 time.sleep(0.05)
@@ -218,9 +209,6 @@ def test_a_client_that_disconnects_stops_its_generation(tmp_path, seeds, fake_em
             generator.closed.clear()
             body = http.post("/v1/ask", json={"question": QUESTION}).json()
             assert body["raw"].startswith("word word") and generator.closed.is_set()
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_size_limits_and_bad_bodies_are_clear_4xx(tmp_path, seeds, fake_embedder, fake_llm):
